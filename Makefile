@@ -1,0 +1,41 @@
+# Thin wrapper over Meson so that `make`, `make check` and `make install`
+# do what they say. BUILD selects the build directory.
+BUILD ?= build
+MESON_OPTS ?=
+PYTEST ?= /usr/bin/python3 -m pytest
+PYTEST_OPTS ?= -q
+
+.PHONY: all check unit integration install clean format format-check asan bench
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+unit: all
+	meson test -C $(BUILD) --print-errorlogs
+
+integration: all
+	BERTH_BUILD=$(abspath $(BUILD)) $(PYTEST) $(PYTEST_OPTS) tests/integration
+
+check: unit integration
+
+install: all
+	meson install -C $(BUILD)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build and test run.
+asan:
+	$(MAKE) check BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+bench: all
+	BERTH_BUILD=$(abspath $(BUILD)) bench/run-latency.sh
+
+clean:
+	rm -rf build build-asan

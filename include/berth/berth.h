@@ -1,0 +1,10 @@
+/* berth/berth.h - the whole public API of libberth. */
+#ifndef BERTH_BERTH_H
+#define BERTH_BERTH_H
+
+#include <berth/error.h>
+#include <berth/engine.h>
+#include <berth/image.h>
+#include <berth/container.h>
+
+#endif

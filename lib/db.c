@@ -1,0 +1,186 @@
+/* db.c - opening the state database and creating or checking its schema.
+ *
+ * synchronous=NORMAL in WAL mode: a commit survives any process crash (the
+ * data is in the kernel before COMMIT returns) and the database can never be
+ * corrupted; only a power loss may drop the very last commits. */
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "errors.h"
+#include "util.h"
+
+static const char schema_v1[] =
+    "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+    "CREATE TABLE images("
+    "  id TEXT PRIMARY KEY,"       /* sha256:<hex> of the config blob */
+    "  config TEXT NOT NULL,"      /* the config blob, byte for byte */
+    "  created INTEGER NOT NULL,"  /* config 'created', Unix ns */
+    "  added INTEGER NOT NULL,"    /* when stored here, Unix ns */
+    "  size INTEGER NOT NULL,"     /* unpacked bytes of all layers */
+    "  repo_digests TEXT NOT NULL DEFAULT '[]',"
+    "  comment TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE image_layers("
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  diff_id TEXT NOT NULL,"
+    "  PRIMARY KEY(image_id, idx));"
+    "CREATE INDEX image_layers_diff ON image_layers(diff_id);"
+    "CREATE TABLE layers("
+    "  diff_id TEXT PRIMARY KEY,"  /* sha256 of the uncompressed tar */
+    "  size INTEGER NOT NULL,"     /* bytes of the uncompressed tar */
+    "  unpacked INTEGER NOT NULL);" /* bytes of the files unpacked */
+    "CREATE TABLE tags("
+    "  ref TEXT PRIMARY KEY,"      /* normalized: docker.io/library/x:tag */
+    "  image_id TEXT NOT NULL REFERENCES images(id),"
+    "  added INTEGER NOT NULL);"
+    "CREATE INDEX tags_image ON tags(image_id);"
+    "CREATE TABLE containers("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL UNIQUE," /* without the leading '/' */
+    "  image_id TEXT NOT NULL,"
+    "  image_ref TEXT NOT NULL,"   /* as the user gave it */
+    "  created INTEGER NOT NULL,"
+    "  config TEXT NOT NULL,"      /* Docker Config, merged with the image */
+    "  hostconfig TEXT NOT NULL,"  /* Docker HostConfig */
+    "  path TEXT NOT NULL,"
+    "  args TEXT NOT NULL,"        /* JSON array */
+    "  labels TEXT NOT NULL,"      /* JSON object */
+    "  runtime TEXT NOT NULL,"
+    "  runtime_path TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"       /* created running paused exited removing dead */
+    "  pid INTEGER NOT NULL DEFAULT 0,"
+    "  monitor_pid INTEGER NOT NULL DEFAULT 0,"
+    "  monitor_start INTEGER NOT NULL DEFAULT 0,"
+    "  exit_code INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  finished INTEGER NOT NULL DEFAULT 0,"
+    "  oom_killed INTEGER NOT NULL DEFAULT 0,"
+    "  restart_count INTEGER NOT NULL DEFAULT 0,"
+    "  auto_remove INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX containers_image ON containers(image_id);"
+    "CREATE INDEX containers_state ON containers(state);"
+    "INSERT INTO schema_version VALUES (1);";
+
+int db_error(sqlite3 *db, berth_error *err, const char *what)
+{
+    int ext = sqlite3_extended_errcode(db);
+    int code = (ext & 0xff) == SQLITE_CONSTRAINT ? BERTH_ECONFLICT : BERTH_EINTERNAL;
+    return berr(err, code, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+int db_exec(sqlite3 *db, const char *sql, berth_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int code = (sqlite3_extended_errcode(db) & 0xff) == SQLITE_CONSTRAINT ? BERTH_ECONFLICT
+                                                                                : BERTH_EINTERNAL;
+        berr(err, code, "state database: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return code;
+    }
+    return 0;
+}
+
+int db_begin(sqlite3 *db, berth_error *err)
+{
+    return db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int db_commit(sqlite3 *db, berth_error *err)
+{
+    int r = db_exec(db, "COMMIT", err);
+    if (r < 0)
+        db_rollback(db);
+    return r;
+}
+
+void db_rollback(sqlite3 *db)
+{
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, berth_error *err)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
+        return db_error(db, err, "state database");
+    return 0;
+}
+
+const char *db_col_text(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? (const char *)t : "";
+}
+
+static int schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int v = 0;
+    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, NULL) != SQLITE_OK)
+        return 0; /* no table yet */
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+int db_open(const char *path, sqlite3 **out, berth_error *err)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        int r = berr(err, BERTH_EINTERNAL, "cannot open state database %s: %s", path,
+                     db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return r;
+    }
+    sqlite3_busy_timeout(db, 30000);
+    sqlite3_extended_result_codes(db, 1);
+    int r = db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err);
+    if (r < 0)
+        goto fail;
+
+    int v = schema_version(db);
+    if (v == 0) {
+        /* First use, perhaps by two processes at once: the IMMEDIATE
+         * transaction serializes them and the loser sees the schema. */
+        r = db_exec(db, "PRAGMA journal_mode=WAL", err);
+        if (r < 0)
+            goto fail;
+        r = db_begin(db, err);
+        if (r < 0)
+            goto fail;
+        if (schema_version(db) == 0) {
+            r = db_exec(db, schema_v1, err);
+            if (r < 0) {
+                db_rollback(db);
+                goto fail;
+            }
+        }
+        r = db_commit(db, err);
+        if (r < 0)
+            goto fail;
+        v = schema_version(db);
+    }
+    if (v != BERTH_SCHEMA_VERSION) {
+        r = berr(err, BERTH_EINTERNAL,
+                 "state database %s has schema version %d; this berth knows version %d", path, v,
+                 BERTH_SCHEMA_VERSION);
+        goto fail;
+    }
+    *out = db;
+    return 0;
+fail:
+    sqlite3_close(db);
+    return r;
+}
+
+void db_close(sqlite3 *db)
+{
+    if (db)
+        sqlite3_close(db);
+}

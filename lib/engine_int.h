@@ -1,0 +1,35 @@
+/* engine_int.h - the engine handle's insides, shared by libberth's modules. */
+#ifndef BERTH_ENGINE_INT_H
+#define BERTH_ENGINE_INT_H
+
+#include <sqlite3.h>
+
+#include <berth/engine.h>
+
+struct runtime_def {
+    char *name;
+    char *path;
+};
+
+struct berth_engine {
+    char *root;    /* state: berth.db, blobs/, layers/, containers/, tmp/ */
+    char *runroot; /* volatile: containers/<id>/ bundles and sockets, runtime/ */
+    sqlite3 *db;
+    char *default_runtime;
+    struct runtime_def *runtimes;
+    size_t n_runtimes;
+    char *monitor_path;
+};
+
+/* Looks up a runtime by name; returns its path (borrowed) or NULL. */
+const char *engine_runtime_path(const berth_engine *e, const char *name);
+
+/* Directory of a container's state (root/containers/<id>) and run files
+ * (runroot/containers/<id>); caller frees. */
+char *engine_ctr_dir(const berth_engine *e, const char *id);
+char *engine_ctr_rundir(const berth_engine *e, const char *id);
+
+/* A fresh private temporary directory under root/tmp; caller frees and removes. */
+int engine_mktemp_dir(const berth_engine *e, const char *prefix, char **out, berth_error *err);
+
+#endif
