@@ -26,6 +26,7 @@ tester:x:1000:
 extra:x:1001:tester
 nogroup:x:65534:
 GROUP
+chmod 755 "$dir"
 chmod 1777 "$dir/tmp"
 chown 1000:1000 "$dir/home/tester"
 tar --numeric-owner --sort=name --mtime=2024-01-01 -C "$dir" -cf "$out" .
