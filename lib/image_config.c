@@ -539,10 +539,11 @@ static char *clean_abs(const char *path)
         size_t n = end - p;
         if (n == 0 || (n == 1 && *p == '.')) {
         } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            char *slash = b.len ? memrchr(b.data, '/', b.len) : NULL;
-            b.len = slash ? (size_t)(slash - b.data) : 0;
-            if (b.data)
+            if (b.data) {
+                char *slash = memrchr(b.data, '/', b.len);
+                b.len = slash ? (size_t)(slash - b.data) : 0;
                 b.data[b.len] = '\0';
+            }
         } else {
             buf_append(&b, "/", 1);
             buf_append(&b, p, n);

@@ -575,12 +575,12 @@ static json_t *summarize(berth_engine *e, const struct image_row *row, const str
         json_decref(repo_digests);
         return NULL;
     }
-    return json_pack("{s:i, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:O}", "Containers", -1, "Id",
+    return json_pack("{s:i, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:o}", "Containers", -1, "Id",
                      row->id, "ParentId", "", "RepoTags", repo_tags, "RepoDigests", repo_digests,
                      "Created", (json_int_t)(row->created / 1000000000), "Size",
                      (json_int_t)row->size, "SharedSize", (json_int_t)-1, "VirtualSize",
                      (json_int_t)row->size, "Labels",
-                     json_is_object(labels) ? labels : json_object());
+                     json_is_object(labels) ? json_incref(labels) : json_object());
 }
 
 int berth_image_list(berth_engine *engine, const berth_image_list_opts *opts, char **json_out,

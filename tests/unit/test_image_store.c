@@ -663,12 +663,12 @@ static void test_save_load(berth_engine *e)
 
     /* errors */
     const char *missing[] = { "busybox", "nope:latest" };
-    int fd = open(tpath("bad.tar"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    _cleanup_free_ char *bad = tpath("bad.tar");
+    int fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(berth_image_save(e, missing, 2, fd, &err) == BERTH_ENOTFOUND, "save of a missing name");
     struct stat st;
     CHECK(fstat(fd, &st) == 0 && st.st_size == 0, "a failed save must write nothing");
     close(fd);
-    _cleanup_free_ char *bad = tpath("bad.tar");
     _cleanup_free_ char *out6 = load_file(third, bad, BERTH_EINVAL);
     _cleanup_free_ char *notar = tpath("notar.tar");
     REQUIRE(run("tar -cf '%s' -C /etc hostname", notar) == 0, "tar");
