@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -693,6 +694,48 @@ static void test_save_load(berth_engine *e)
     berth_engine_free(fresh);
 }
 
+/* ---- concurrency ------------------------------------------------------ */
+
+/* Processes storing the same layer at once all succeed and share it. */
+static void test_concurrent_import(void)
+{
+    enum { N = 4 };
+    pid_t pids[N];
+    for (int i = 0; i < N; i++) {
+        pids[i] = fork();
+        REQUIRE(pids[i] >= 0, "fork");
+        if (pids[i] == 0) {
+            berth_engine *e = open_engine("concurrent");
+            char msg[32], ref[32];
+            snprintf(msg, sizeof msg, "import %d", i);
+            snprintf(ref, sizeof ref, "conc:%d", i);
+            int fd = open(rootfs, O_RDONLY | O_CLOEXEC);
+            berth_import_opts opts = BERTH_IMPORT_OPTS_INIT;
+            opts.reference = ref;
+            opts.message = msg;
+            berth_error err = BERTH_ERROR_INIT;
+            int r = berth_image_import(e, fd, &opts, NULL, &err);
+            if (r < 0)
+                fprintf(stderr, "concurrent import %d: %s\n", i, err.message);
+            berth_engine_free(e);
+            _exit(r < 0 ? 1 : 0);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        int st;
+        waitpid(pids[i], &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "concurrent import %d failed", i);
+    }
+    berth_engine *e = open_engine("concurrent");
+    CHECK(count(e, "SELECT count(*) FROM images") == N, "concurrent imports: images");
+    CHECK(count(e, "SELECT count(*) FROM layers") == 1, "concurrent imports: one shared layer");
+    _cleanup_free_ char *tmp = tpath("concurrent/root/tmp");
+    CHECK(dir_is_empty(tmp), "root/tmp is not empty after concurrent imports");
+    _cleanup_free_ char *layer = tpath("concurrent/root/layers/%s/bin/busybox", rootfs_diff + 7);
+    CHECK(exists(layer), "shared layer missing");
+    berth_engine_free(e);
+}
+
 /* ---- interop --------------------------------------------------------------- */
 
 /* Loads archive into a fresh root; checks the output, and that name
@@ -813,6 +856,7 @@ int main(void)
     test_list(e);
     test_tag_remove(e);
     test_save_load(e);
+    test_concurrent_import();
     test_interop();
     berth_engine_free(e);
 
