@@ -13,11 +13,11 @@
 static const char schema_v1[] =
     "CREATE TABLE schema_version(version INTEGER NOT NULL);"
     "CREATE TABLE images("
-    "  id TEXT PRIMARY KEY,"       /* sha256:<hex> of the config blob */
-    "  config TEXT NOT NULL,"      /* the config blob, byte for byte */
-    "  created INTEGER NOT NULL,"  /* config 'created', Unix ns */
-    "  added INTEGER NOT NULL,"    /* when stored here, Unix ns */
-    "  size INTEGER NOT NULL,"     /* unpacked bytes of all layers */
+    "  id TEXT PRIMARY KEY,"      /* sha256:<hex> of the config blob */
+    "  config TEXT NOT NULL,"     /* the config blob, byte for byte */
+    "  created INTEGER NOT NULL," /* config 'created', Unix ns */
+    "  added INTEGER NOT NULL,"   /* when stored here, Unix ns */
+    "  size INTEGER NOT NULL,"    /* unpacked bytes of all layers */
     "  repo_digests TEXT NOT NULL DEFAULT '[]',"
     "  comment TEXT NOT NULL DEFAULT '');"
     "CREATE TABLE image_layers("
@@ -27,11 +27,11 @@ static const char schema_v1[] =
     "  PRIMARY KEY(image_id, idx));"
     "CREATE INDEX image_layers_diff ON image_layers(diff_id);"
     "CREATE TABLE layers("
-    "  diff_id TEXT PRIMARY KEY,"  /* sha256 of the uncompressed tar */
-    "  size INTEGER NOT NULL,"     /* bytes of the uncompressed tar */
+    "  diff_id TEXT PRIMARY KEY,"   /* sha256 of the uncompressed tar */
+    "  size INTEGER NOT NULL,"      /* bytes of the uncompressed tar */
     "  unpacked INTEGER NOT NULL);" /* bytes of the files unpacked */
     "CREATE TABLE tags("
-    "  ref TEXT PRIMARY KEY,"      /* normalized: docker.io/library/x:tag */
+    "  ref TEXT PRIMARY KEY," /* normalized: docker.io/library/x:tag */
     "  image_id TEXT NOT NULL REFERENCES images(id),"
     "  added INTEGER NOT NULL);"
     "CREATE INDEX tags_image ON tags(image_id);"
@@ -40,16 +40,16 @@ static const char schema_v1[] =
     "  id TEXT NOT NULL UNIQUE,"
     "  name TEXT NOT NULL UNIQUE," /* without the leading '/' */
     "  image_id TEXT NOT NULL,"
-    "  image_ref TEXT NOT NULL,"   /* as the user gave it */
+    "  image_ref TEXT NOT NULL," /* as the user gave it */
     "  created INTEGER NOT NULL,"
-    "  config TEXT NOT NULL,"      /* Docker Config, merged with the image */
-    "  hostconfig TEXT NOT NULL,"  /* Docker HostConfig */
+    "  config TEXT NOT NULL,"     /* Docker Config, merged with the image */
+    "  hostconfig TEXT NOT NULL," /* Docker HostConfig */
     "  path TEXT NOT NULL,"
-    "  args TEXT NOT NULL,"        /* JSON array */
-    "  labels TEXT NOT NULL,"      /* JSON object */
+    "  args TEXT NOT NULL,"   /* JSON array */
+    "  labels TEXT NOT NULL," /* JSON object */
     "  runtime TEXT NOT NULL,"
     "  runtime_path TEXT NOT NULL,"
-    "  state TEXT NOT NULL,"       /* created running paused exited removing dead */
+    "  state TEXT NOT NULL," /* created running paused exited removing dead */
     "  pid INTEGER NOT NULL DEFAULT 0,"
     "  monitor_pid INTEGER NOT NULL DEFAULT 0,"
     "  monitor_start INTEGER NOT NULL DEFAULT 0,"
@@ -76,7 +76,7 @@ int db_exec(sqlite3 *db, const char *sql, berth_error *err)
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         int code = (sqlite3_extended_errcode(db) & 0xff) == SQLITE_CONSTRAINT ? BERTH_ECONFLICT
-                                                                                : BERTH_EINTERNAL;
+                                                                              : BERTH_EINTERNAL;
         berr(err, code, "state database: %s", msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return code;
@@ -140,6 +140,13 @@ int db_open(const char *path, sqlite3 **out, berth_error *err)
     }
     sqlite3_busy_timeout(db, 30000);
     sqlite3_extended_result_codes(db, 1);
+    /* Every CLI run is usually the last connection to close, and SQLite
+     * would checkpoint the WAL (four fsyncs) on each such close; it is also
+     * usually the first to open, which rebuilds the WAL index by reading
+     * the whole WAL. So: no checkpoint on close, and a small WAL (a
+     * checkpoint every 64 pages) that is cheap to read at open. */
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    sqlite3_wal_autocheckpoint(db, 64);
     int r = db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err);
     if (r < 0)
         goto fail;

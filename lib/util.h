@@ -72,6 +72,8 @@ int64_t monotonic_ns(void);
 /* Go's RFC3339Nano ("2006-01-02T15:04:05.999999999Z"); 0 gives Go's zero
  * time "0001-01-01T00:00:00Z". buf must hold 40 bytes. */
 void format_rfc3339nano(int64_t ns, char *buf, size_t size);
+/* The same with always nine digits of fraction, as `docker logs -t`. */
+void format_rfc3339nano_fixed(int64_t ns, char *buf, size_t size);
 /* Parses RFC3339 (with optional fraction and zone offset). */
 int parse_rfc3339(const char *s, int64_t *ns_out);
 /* Parses a Go duration ("1h2m3.5s", "300ms"). */
@@ -83,4 +85,7 @@ int parse_time_arg(const char *s, int64_t now, int64_t *ns_out);
 /* Random lowercase hex of n bytes (2n digits) into out (2n+1 bytes). */
 int random_hex(char *out, size_t nbytes);
 
+/* Docker's (go-units) HumanDuration: "Less than a second", "About a
+ * minute", "3 hours", "2 weeks"... into buf. */
+void human_duration(int64_t ns, char *buf, size_t size);
 #endif

@@ -14,6 +14,11 @@
 
 int mkdir_p(const char *path, mode_t mode)
 {
+    /* the common case: it exists, or only the last component is missing */
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return -errno;
     char tmp[PATH_MAX];
     size_t len = strlen(path);
     if (len == 0 || len >= sizeof tmp)
@@ -119,8 +124,7 @@ ssize_t read_all(int fd, void *data, size_t len)
     return got;
 }
 
-int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                  bool sync)
+int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode, bool sync)
 {
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s.tmp%d", name, (int)getpid());

@@ -48,6 +48,15 @@ void format_rfc3339nano(int64_t ns, char *buf, size_t size)
         snprintf(buf + n, size - n, "Z");
 }
 
+void format_rfc3339nano_fixed(int64_t ns, char *buf, size_t size)
+{
+    time_t sec = ns / 1000000000;
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(ns % 1000000000));
+}
+
 /* Parses digits [min,max] long into *v; advances *p. */
 static bool take_int(const char **p, int ndigits, int *v)
 {
@@ -238,4 +247,34 @@ int parse_time_arg(const char *s, int64_t now, int64_t *ns_out)
     }
     *ns_out = (int64_t)secs * 1000000000 + frac;
     return 0;
+}
+
+void human_duration(int64_t ns, char *buf, size_t size)
+{
+    double secs_f = (double)ns / 1e9;
+    long secs = (long)secs_f;
+    long mins = (long)(secs_f / 60);
+    long hours = (long)(secs_f / 3600 + 0.5);
+    if (secs < 1)
+        snprintf(buf, size, "Less than a second");
+    else if (secs == 1)
+        snprintf(buf, size, "1 second");
+    else if (secs < 60)
+        snprintf(buf, size, "%ld seconds", secs);
+    else if (mins == 1)
+        snprintf(buf, size, "About a minute");
+    else if (mins < 60)
+        snprintf(buf, size, "%ld minutes", mins);
+    else if (hours == 1)
+        snprintf(buf, size, "About an hour");
+    else if (hours < 48)
+        snprintf(buf, size, "%ld hours", hours);
+    else if (hours < 24 * 7 * 2)
+        snprintf(buf, size, "%ld days", hours / 24);
+    else if (hours < 24 * 30 * 2)
+        snprintf(buf, size, "%ld weeks", hours / 24 / 7);
+    else if (hours < 24 * 365 * 2)
+        snprintf(buf, size, "%ld months", hours / 24 / 30);
+    else
+        snprintf(buf, size, "%ld years", (long)(secs_f / 3600) / 24 / 365);
 }

@@ -1,0 +1,504 @@
+/* berth-monitor - one small process per running container.
+ *
+ * It is started detached by the engine, so the container outlives the
+ * berth CLI or berthd that started it. It:
+ *   1. enters a private mount namespace and mounts the container's
+ *      overlayfs root there (no container mount ever appears in the host
+ *      namespace, and none can leak: it dies with this process), applying
+ *      the hybrid-cgroup workaround for crun when the host needs it;
+ *   2. creates the container's stdio (pipes, or a pty through the runtime's
+ *      console socket) and the socket clients attach to;
+ *   3. says "ready" to the engine, waits for "go" (so attach clients can
+ *      connect first), then runs `runtime run --detach` and becomes the
+ *      container process's parent (child subreaper);
+ *   4. copies output to the log and to attached clients, and client input
+ *      to the container's stdin, with backpressure instead of buffering
+ *      without bound;
+ *   5. on exit records the exit code, time and OOM kill in the state
+ *      database, deletes the runtime state, removes the container when it
+ *      was started with auto-remove, and only then tells the clients.
+ * It is linked statically and keeps no more than a few buffers, so each
+ * running container costs well under a megabyte.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups.h"
+#include "ctr_store.h"
+#include "db.h"
+#include "monitor.h"
+#include "monproto.h"
+#include "runtime.h"
+
+static void sync_msg(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sync_msg(struct monitor *m, const char *fmt, ...)
+{
+    if (m->sync_fd < 0)
+        return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = sizeof line - 2;
+    /* one line: no newlines inside the message */
+    for (int i = 0; i < n; i++)
+        if (line[i] == '\n')
+            line[i] = ' ';
+    line[n++] = '\n';
+    write_all(m->sync_fd, line, n);
+}
+
+static void db_do(struct monitor *m, int (*fn)(sqlite3 *, struct monitor *, void *), void *arg)
+{
+    _cleanup_free_ char *path = xasprintf("%s/berth.db", m->root);
+    sqlite3 *db = NULL;
+    berth_error err = BERTH_ERROR_INIT;
+    if (db_open(path, &db, &err) < 0)
+        return;
+    fn(db, m, arg);
+    db_close(db);
+}
+
+static void die_setup(struct monitor *m, const char *what, int errnum)
+{
+    sync_msg(m, "error 125 %s: %s", what, strerror(errnum));
+    _exit(1);
+}
+
+static void setup_mounts(struct monitor *m)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        die_setup(m, "cannot create a mount namespace", errno);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        die_setup(m, "cannot make mounts private", errno);
+    if (cgroup_hybrid_with_controllers()) {
+        int r = cgroup_hide_unified();
+        if (r < 0)
+            die_setup(m, "cannot hide the unified cgroup controllers", -r);
+    }
+    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->rundir);
+    _cleanup_free_ char *opts =
+        xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", m->lower, m->ctrdir, m->ctrdir);
+    if (mount("overlay", rootfs, "overlay", 0, opts) < 0)
+        die_setup(m, "cannot mount the container's root filesystem", errno);
+}
+
+/* The socket appears under its name only once it listens (bound under a
+ * temporary name, then renamed), so whoever sees it can connect. */
+static int make_listener(struct monitor *m, const char *name)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0)
+        die_setup(m, "socket", errno);
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
+    int r = mp_bind_at(s, m->rundir_fd, tmp);
+    if (r < 0)
+        die_setup(m, "cannot bind the monitor socket", -r);
+    if (listen(s, 64) < 0)
+        die_setup(m, "listen", errno);
+    if (renameat(m->rundir_fd, tmp, m->rundir_fd, name) < 0)
+        die_setup(m, "cannot publish the monitor socket", errno);
+    return s;
+}
+
+/* The container side of stdio (given to the runtime), ours kept in m. */
+struct stdio_ends {
+    int in, out, err;
+};
+
+static void setup_stdio(struct monitor *m, struct stdio_ends *ends)
+{
+    ends->in = ends->out = ends->err = -1;
+    m->out_fd = m->err_fd = m->in_fd = -1;
+    if (m->tty) {
+        m->console_fd = make_listener(m, "console.sock");
+        return;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        die_setup(m, "pipe", errno);
+    m->out_fd = p[0];
+    ends->out = p[1];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        die_setup(m, "pipe", errno);
+    m->err_fd = p[0];
+    ends->err = p[1];
+    if (m->open_stdin) {
+        if (pipe2(p, O_CLOEXEC) < 0)
+            die_setup(m, "pipe", errno);
+        ends->in = p[0];
+        m->in_fd = p[1];
+        set_nonblock(m->in_fd, true);
+    }
+    set_nonblock(m->out_fd, true);
+    set_nonblock(m->err_fd, true);
+}
+
+/* Receives the pty master that the runtime sends to the console socket. */
+static int receive_console(struct monitor *m)
+{
+    struct pollfd pfd = { m->console_fd, POLLIN, 0 };
+    if (poll(&pfd, 1, 10000) <= 0)
+        return -ETIMEDOUT;
+    int c = accept4(m->console_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0)
+        return -errno;
+    char data[256];
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { data, sizeof data };
+    struct msghdr msg = { 0 };
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);
+    close(c);
+    if (n < 0)
+        return -errno;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS)
+        return -EPROTO;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    return fd;
+}
+
+static int db_running(sqlite3 *db, struct monitor *m, void *arg)
+{
+    (void)arg;
+    berth_error err = BERTH_ERROR_INIT;
+    return ctr_store_set_running(db, m->id, m->ctr_pid, getpid(), proc_starttime(getpid()),
+                                 now_ns(), &err);
+}
+
+struct failure {
+    int code;
+    const char *msg;
+};
+
+static int db_failed(sqlite3 *db, struct monitor *m, void *arg)
+{
+    struct failure *f = arg;
+    berth_error err = BERTH_ERROR_INIT;
+    ctr_store_set_start_failed(db, m->id, f->code, f->msg, &err);
+    if (m->auto_remove)
+        ctr_store_remove(db, m->root, m->runroot, m->id, &err);
+    return 0;
+}
+
+static void runtime_delete(struct monitor *m)
+{
+    struct runtime_cmd rt = { m->runtime_path, m->state_root, NULL };
+    const char *args[] = { "delete", "--force", m->id, NULL };
+    char *msg = NULL;
+    runtime_run(&rt, args, false, &msg);
+    free(msg);
+}
+
+/* Runs `runtime run --detach`. Returns 0 once the process runs. */
+static int start_container(struct monitor *m, struct stdio_ends *ends)
+{
+    _cleanup_free_ char *pidfile = xasprintf("%s/pid", m->rundir);
+    _cleanup_free_ char *console = NULL;
+    struct runtime_cmd rt = { m->runtime_path, m->state_root, m->runtime_log };
+    unlink(m->runtime_log);
+    const char *args[12];
+    size_t k = 0;
+    args[k++] = "run";
+    args[k++] = "--detach";
+    args[k++] = "--pid-file";
+    args[k++] = pidfile;
+    args[k++] = "--bundle";
+    args[k++] = m->rundir;
+    if (m->tty) {
+        console = xasprintf("/proc/%d/fd/%d/console.sock", (int)getpid(), m->rundir_fd);
+        args[k++] = "--console-socket";
+        args[k++] = console;
+    }
+    args[k++] = m->id;
+    args[k] = NULL;
+
+    pid_t pid = runtime_spawn(&rt, args, ends->in, ends->out, ends->err, false);
+    if (ends->in >= 0)
+        close(ends->in);
+    if (ends->out >= 0)
+        close(ends->out);
+    if (ends->err >= 0)
+        close(ends->err);
+    if (pid < 0) {
+        struct failure f = { 125, "cannot start the OCI runtime" };
+        db_do(m, db_failed, &f);
+        sync_msg(m, "error 125 cannot run %s: %s", m->runtime_path, strerror(-pid));
+        return -1;
+    }
+    int status = wait_pid(pid);
+    int code = status < 0 ? 125 : exit_code_from_status(status);
+    if (code != 0) {
+        _cleanup_free_ char *msg = runtime_log_error(m->runtime_log);
+        if (!msg && m->err_fd >= 0) {
+            /* the runtime's stderr is the container's: its message is there */
+            char b[2048];
+            ssize_t n = read(m->err_fd, b, sizeof b - 1);
+            if (n > 0) {
+                while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == ' '))
+                    n--;
+                b[n] = '\0';
+                msg = xstrdup(b);
+            }
+        }
+        if (!msg)
+            msg = xasprintf("%s exited with status %d", m->runtime_path, code);
+        int ecode = runtime_start_exit_code(msg, m->cmd0);
+        runtime_delete(m);
+        struct failure f = { ecode, msg };
+        db_do(m, db_failed, &f);
+        sync_msg(m, "error %d %s", ecode, msg);
+        return -1;
+    }
+    _cleanup_free_ char *pidtext = NULL;
+    if (read_file(pidfile, &pidtext, NULL) < 0 || (m->ctr_pid = atoi(pidtext)) <= 0) {
+        runtime_delete(m);
+        struct failure f = { 125, "the runtime wrote no pid file" };
+        db_do(m, db_failed, &f);
+        sync_msg(m, "error 125 the runtime wrote no pid file");
+        return -1;
+    }
+    if (m->tty) {
+        int master = receive_console(m);
+        if (master < 0) {
+            kill(m->ctr_pid, SIGKILL);
+            runtime_delete(m);
+            struct failure f = { 125, "no terminal from the runtime" };
+            db_do(m, db_failed, &f);
+            sync_msg(m, "error 125 no terminal from the runtime: %s", strerror(-master));
+            return -1;
+        }
+        m->out_fd = master;
+        m->in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+        set_nonblock(m->out_fd, true);
+        set_nonblock(m->in_fd, true);
+        close(m->console_fd);
+        m->console_fd = -1;
+        if (!m->open_stdin) {
+            close(m->in_fd);
+            m->in_fd = -1;
+        }
+    }
+    db_do(m, db_running, NULL);
+    return 0;
+}
+
+struct exit_info {
+    int code;
+    bool oom;
+};
+
+static int db_exited(sqlite3 *db, struct monitor *m, void *arg)
+{
+    struct exit_info *x = arg;
+    berth_error err = BERTH_ERROR_INIT;
+    ctr_store_set_exited(db, m->id, x->code, x->oom, m->exit_time, NULL, &err);
+    if (m->auto_remove)
+        ctr_store_remove(db, m->root, m->runroot, m->id, &err);
+    return 0;
+}
+
+/* The order matters to anyone waiting: the state database says "exited"
+ * before the socket goes away, so a client that finds no socket also
+ * finds the exit recorded; connected clients hear last. */
+static void finish(struct monitor *m)
+{
+    _cleanup_free_ char *cg = xasprintf("%s/%s", CGROUP_PARENT, m->id);
+    struct exit_info x = { exit_code_from_status(m->exit_status), cgroup_oom_kills(cg) > 0 };
+    log_writer_close(&m->log);
+    runtime_delete(m);
+    /* Release the overlay now: a restart must not find the upper directory
+     * still in use by this mount. */
+    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->rundir);
+    umount2(rootfs, MNT_DETACH);
+    db_do(m, db_exited, &x);
+    unlinkat(m->rundir_fd, "monitor.sock", 0);
+    close(m->listen_fd);
+    m->listen_fd = -1;
+
+    unsigned char payload[6];
+    mp_put_u32(payload, (uint32_t)x.code);
+    payload[4] = x.oom;
+    payload[5] = m->auto_remove;
+    for (size_t i = 0; i < m->n_clients; i++) {
+        struct client *c = m->clients[i];
+        client_queue(c, MP_EXIT, payload, sizeof payload);
+        set_nonblock(c->fd, false);
+        struct timeval tv = { 5, 0 };
+        setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        write_all(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+        client_free(c);
+    }
+    free(m->clients);
+    m->clients = NULL;
+    m->n_clients = 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "berth-monitor is started by the berth engine, not by hand.\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    struct monitor m = { 0 };
+    m.sync_fd = m.go_fd = m.listen_fd = m.console_fd = m.sig_fd = -1;
+    m.out_fd = m.err_fd = m.in_fd = -1;
+    enum {
+        OPT_ID = 1,
+        OPT_ROOT,
+        OPT_RUNROOT,
+        OPT_RTNAME,
+        OPT_RT,
+        OPT_SYNC,
+        OPT_GO,
+        OPT_LOWER,
+        OPT_CMD0,
+        OPT_TTY,
+        OPT_STDIN,
+        OPT_ONCE,
+        OPT_RM
+    };
+    static const struct option longopts[] = {
+        { "id", required_argument, NULL, OPT_ID },
+        { "root", required_argument, NULL, OPT_ROOT },
+        { "runroot", required_argument, NULL, OPT_RUNROOT },
+        { "runtime-name", required_argument, NULL, OPT_RTNAME },
+        { "runtime", required_argument, NULL, OPT_RT },
+        { "sync-fd", required_argument, NULL, OPT_SYNC },
+        { "go-fd", required_argument, NULL, OPT_GO },
+        { "lower", required_argument, NULL, OPT_LOWER },
+        { "cmd0", required_argument, NULL, OPT_CMD0 },
+        { "tty", no_argument, NULL, OPT_TTY },
+        { "stdin", no_argument, NULL, OPT_STDIN },
+        { "stdin-once", no_argument, NULL, OPT_ONCE },
+        { "auto-remove", no_argument, NULL, OPT_RM },
+        { NULL, 0, NULL, 0 },
+    };
+    int o;
+    while ((o = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (o) {
+        case OPT_ID: m.id = optarg; break;
+        case OPT_ROOT: m.root = optarg; break;
+        case OPT_RUNROOT: m.runroot = optarg; break;
+        case OPT_RTNAME: m.runtime_name = optarg; break;
+        case OPT_RT: m.runtime_path = optarg; break;
+        case OPT_SYNC: m.sync_fd = atoi(optarg); break;
+        case OPT_GO: m.go_fd = atoi(optarg); break;
+        case OPT_LOWER: m.lower = optarg; break;
+        case OPT_CMD0: m.cmd0 = optarg; break;
+        case OPT_TTY: m.tty = true; break;
+        case OPT_STDIN: m.open_stdin = true; break;
+        case OPT_ONCE: m.stdin_once = true; break;
+        case OPT_RM: m.auto_remove = true; break;
+        default: usage();
+        }
+    }
+    if (!m.id || !m.root || !m.runroot || !m.runtime_name || !m.runtime_path || !m.lower ||
+        m.sync_fd < 0 || m.go_fd < 0)
+        usage();
+    set_cloexec(m.sync_fd, true);
+    set_cloexec(m.go_fd, true);
+    /* keep nothing the engine's process happened to leave open */
+    int keep_max = m.sync_fd > m.go_fd ? m.sync_fd : m.go_fd;
+    for (int fd = 3; fd < keep_max; fd++)
+        if (fd != m.sync_fd && fd != m.go_fd)
+            close(fd);
+    close_range(keep_max + 1, ~0U, 0);
+
+    /* Detach: the engine reaps the process it spawned, and the one that
+     * goes on is nobody's child but init's (or a subreaper's). */
+    pid_t child = fork();
+    if (child < 0)
+        die_setup(&m, "fork", errno);
+    if (child > 0)
+        _exit(0);
+    setsid();
+
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    m.sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (m.sig_fd < 0)
+        die_setup(&m, "signalfd", errno);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        die_setup(&m, "cannot become a subreaper", errno);
+
+    m.rundir = xasprintf("%s/containers/%s", m.runroot, m.id);
+    m.ctrdir = xasprintf("%s/containers/%s", m.root, m.id);
+    m.state_root = runtime_state_root(m.runroot, m.runtime_name);
+    m.runtime_log = xasprintf("%s/runtime.log", m.rundir);
+    m.rundir_fd = open(m.rundir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    m.ctrdir_fd = open(m.ctrdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (m.rundir_fd < 0 || m.ctrdir_fd < 0)
+        die_setup(&m, "cannot open the container's directories", errno);
+    if (mkdir_p(m.state_root, 0700) < 0)
+        die_setup(&m, "cannot create the runtime state directory", errno);
+
+    setup_mounts(&m);
+    m.listen_fd = make_listener(&m, "monitor.sock");
+    int r = log_writer_open(&m.log, m.ctrdir_fd);
+    if (r < 0)
+        die_setup(&m, "cannot open the container log", -r);
+    struct stdio_ends ends;
+    setup_stdio(&m, &ends);
+
+    sync_msg(&m, "ready %d", (int)getpid());
+
+    /* Wait for "go"; clients that connected before it are accepted first,
+     * so they see the container's first byte of output. */
+    char go = 0;
+    for (;;) {
+        ssize_t n = read(m.go_fd, &go, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0; /* the engine gave up; our mounts vanish with us */
+        break;
+    }
+    close(m.go_fd);
+    m.go_fd = -1;
+    accept_clients(&m, true);
+
+    if (start_container(&m, &ends) < 0) {
+        /* attached clients see the connection close without an exit frame */
+        for (size_t i = 0; i < m.n_clients; i++)
+            client_free(m.clients[i]);
+        return 0;
+    }
+    sync_msg(&m, "started %d", (int)m.ctr_pid);
+    close(m.sync_fd);
+    m.sync_fd = -1;
+
+    monitor_loop(&m);
+    finish(&m);
+    return 0;
+}

@@ -1,0 +1,59 @@
+/* monitor.h - berth-monitor's state, shared by its files. */
+#ifndef BERTH_MONITOR_H
+#define BERTH_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "logfile.h"
+#include "util.h"
+
+struct client {
+    int fd;
+    uint8_t want; /* MP_WANT_* from the client's HELLO */
+    bool hello;
+    /* frame being received */
+    unsigned char hdr[8];
+    size_t hdr_got;
+    uint32_t len;
+    char *payload;
+    size_t got;
+    /* bytes waiting to be sent */
+    buf_t out;
+    size_t out_off;
+};
+
+struct monitor {
+    /* arguments */
+    const char *id, *root, *runroot, *runtime_name, *runtime_path, *lower, *cmd0;
+    bool tty, open_stdin, stdin_once, auto_remove;
+    int sync_fd, go_fd;
+
+    char *rundir, *ctrdir, *state_root, *runtime_log;
+    int rundir_fd, ctrdir_fd;
+    int listen_fd, console_fd, sig_fd;
+    /* the container's stdio, our ends: out/err readable, in writable.
+     * With a TTY, out_fd is the pty master and in_fd a duplicate of it. */
+    int out_fd, err_fd, in_fd;
+    buf_t stdin_q;
+    size_t stdin_off;
+    bool stdin_close_pending;
+
+    struct log_writer log;
+    struct client **clients;
+    size_t n_clients;
+
+    pid_t ctr_pid;
+    bool exited;
+    int exit_status;
+    int64_t exit_time;
+};
+
+/* pump.c */
+void monitor_loop(struct monitor *m);
+void client_queue(struct client *c, uint8_t type, const void *data, uint32_t len);
+void client_free(struct client *c);
+int accept_clients(struct monitor *m, bool wait_hello);
+
+#endif
