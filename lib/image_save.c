@@ -33,22 +33,6 @@
 #define MT_CONFIG   "application/vnd.oci.image.config.v1+json"
 #define MT_LAYER    "application/vnd.oci.image.layer.v1.tar"
 
-/* libarchive's tar writers report file types they cannot store through
- * this internal helper. Its home, archive_write_set_format.o, also holds
- * the table of every writer, so linking it statically drags in the xar
- * (libxml2) and 7-Zip writers, which the static berth binaries do not
- * carry. Defining the helper here keeps that object out of the link; it
- * does what libarchive's does. */
-int __archive_write_entry_filetype_unsupported(struct archive *a, struct archive_entry *entry,
-                                               const char *format);
-int __archive_write_entry_filetype_unsupported(struct archive *a, struct archive_entry *entry,
-                                               const char *format)
-{
-    archive_set_error(a, EINVAL, "%s: %s format cannot archive this file type",
-                      archive_entry_pathname(entry), format);
-    return ARCHIVE_FAILED;
-}
-
 struct saved_image {
     char *id;
     char **tags; /* stored references */

@@ -126,8 +126,7 @@ int berth_container_stop(berth_engine *engine, const char *name, int timeout, co
                          berth_error *err);
 
 /* Stops (when running) and starts again. */
-int berth_container_restart(berth_engine *engine, const char *name, int timeout,
-                            berth_error *err);
+int berth_container_restart(berth_engine *engine, const char *name, int timeout, berth_error *err);
 
 /* Sends a signal, by name ("SIGHUP", "HUP") or number; NULL means SIGKILL.
  * BERTH_ECONFLICT when the container is not running. */
@@ -179,9 +178,9 @@ int berth_container_inspect(berth_engine *engine, const char *name, char **json_
 
 typedef struct berth_list_opts {
     unsigned version;
-    bool all;          /* include containers that are not running */
-    int limit;         /* the newest N only (also stopped ones); <= 0: no limit */
-    bool size;         /* compute SizeRw and SizeRootFs */
+    bool all;                 /* include containers that are not running */
+    int limit;                /* the newest N only (also stopped ones); <= 0: no limit */
+    bool size;                /* compute SizeRw and SizeRootFs */
     const char *filters_json; /* Docker filters: exited, status, label, id, name,
                                  ancestor, before, since; or NULL */
 } berth_list_opts;
@@ -209,12 +208,12 @@ typedef struct berth_logs_opts {
     unsigned version;
     bool want_stdout;
     bool want_stderr;
-    bool follow;       /* keep reading until the container stops */
-    bool lines;        /* one callback per line (needed for timestamps) */
-    int64_t since_ns;  /* only output read at or after this time; 0: all */
-    int64_t until_ns;  /* only output read before this time; 0: no limit */
-    long tail;         /* only the last N lines; < 0: all */
-    int cancel_fd;     /* readable: stop following; -1: none */
+    bool follow;      /* keep reading until the container stops */
+    bool lines;       /* one callback per line (needed for timestamps) */
+    int64_t since_ns; /* only output read at or after this time; 0: all */
+    int64_t until_ns; /* only output read before this time; 0: no limit */
+    long tail;        /* only the last N lines; < 0: all */
+    int cancel_fd;    /* readable: stop following; -1: none */
 } berth_logs_opts;
 
 #define BERTH_LOGS_OPTS_INIT                                                                       \

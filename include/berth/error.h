@@ -29,7 +29,10 @@ typedef struct berth_error {
 
 #define BERTH_ERROR_INIT                                                                           \
     {                                                                                              \
-        0, { 0 }                                                                                   \
+        0,                                                                                         \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
     }
 
 /* The HTTP status that matches a berth_code (200 for BERTH_OK). */

@@ -61,8 +61,7 @@ int berth_image_save(berth_engine *engine, const char *const *names, size_t n_na
                      berth_error *err);
 
 /* Adds the reference target ("repo[:tag]") to the image named source. */
-int berth_image_tag(berth_engine *engine, const char *source, const char *target,
-                    berth_error *err);
+int berth_image_tag(berth_engine *engine, const char *source, const char *target, berth_error *err);
 
 /* Removes a reference, and the image once no reference is left. An image
  * that containers use is kept (409) unless force. *report_json is Docker's
@@ -71,8 +70,7 @@ int berth_image_remove(berth_engine *engine, const char *name, bool force, bool 
                        char **report_json, berth_error *err);
 
 /* Docker's ImageInspect document for the image named name. */
-int berth_image_inspect(berth_engine *engine, const char *name, char **json_out,
-                        berth_error *err);
+int berth_image_inspect(berth_engine *engine, const char *name, char **json_out, berth_error *err);
 
 /* The image ID ("sha256:...") that name refers to. */
 int berth_image_resolve(berth_engine *engine, const char *name, char **id_out, berth_error *err);

@@ -1,0 +1,24 @@
+/* attach_int.h - the engine's side of the monitor protocol: attach
+ * streams and control requests (signals, waiting for the exit). */
+#ifndef BERTH_ATTACH_INT_H
+#define BERTH_ATTACH_INT_H
+
+#include <stdbool.h>
+
+#include <berth/container.h>
+
+/* Connects to the monitor in rundir and says which streams we want. */
+int attach_connect(const char *rundir, const berth_attach_opts *opts, bool tty, berth_attach **out,
+                   berth_error *err);
+
+/* Asks the monitor to signal the container. Returns 0, -ESRCH when the
+ * container no longer runs, or -ENOENT/-ECONNREFUSED when no monitor. */
+int monitor_kill(const char *rundir, int signo);
+
+/* Waits for the container's exit: 0 and *exit_code, -ETIMEDOUT after
+ * timeout_ms (< 0: no limit), -ECANCELED when cancel_fd is readable,
+ * -ENOENT/-ECONNREFUSED when no monitor runs, -EPIPE when the monitor
+ * ended without reporting an exit (the start failed). */
+int monitor_wait(const char *rundir, int timeout_ms, int cancel_fd, int *exit_code);
+
+#endif

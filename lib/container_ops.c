@@ -1,0 +1,277 @@
+/* container_ops.c - stop, kill, restart, wait, remove and rename.
+ *
+ * Signals go through the container's monitor, which is the container
+ * process's parent: until it reaps the process, the PID cannot be reused,
+ * so a signal can never reach a stranger. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "attach_int.h"
+#include "container.h"
+#include "container_config.h"
+#include "ctr_store.h"
+#include "db.h"
+#include "engine_int.h"
+#include "errors.h"
+#include "util.h"
+
+static int stop_signal(const struct ctr *c, const char *signal, int *signo, berth_error *err)
+{
+    const char *s = signal && *signal ? signal : json_get_str(c->config, "StopSignal", "");
+    if (!*s) {
+        *signo = SIGTERM;
+        return 0;
+    }
+    return berth_signal_parse(s, signo, err);
+}
+
+/* Sends signo and waits up to timeout_s (< 0: forever) for the exit. */
+static int signal_and_wait(const char *rundir, int signo, int timeout_s)
+{
+    int r = monitor_kill(rundir, signo);
+    if (r < 0)
+        return r == -ESRCH || r == -ENOENT || r == -ECONNREFUSED ? 0 : r;
+    int code;
+    r = monitor_wait(rundir, timeout_s < 0 ? -1 : timeout_s * 1000, -1, &code);
+    if (r == -ENOENT || r == -ECONNREFUSED || r == -EPIPE)
+        return 0;
+    return r;
+}
+
+int berth_container_stop(berth_engine *e, const char *name, int timeout, const char *signal,
+                         berth_error *err)
+{
+    _cleanup_ctr_ struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    if (!ctr_is_running(c))
+        return berr(err, BERTH_ENOTMODIFIED, "Container %s is not running", name);
+    int signo;
+    r = stop_signal(c, signal, &signo, err);
+    if (r < 0)
+        return r;
+    if (timeout < 0) {
+        json_t *st = json_object_get(c->config, "StopTimeout");
+        timeout = json_is_integer(st) ? (int)json_integer_value(st) : 10;
+    }
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
+    r = signal_and_wait(rundir, signo, timeout);
+    if (r == -ETIMEDOUT)
+        r = signal_and_wait(rundir, SIGKILL, -1);
+    if (r < 0)
+        return berr_errno(err, BERTH_EINTERNAL, -r, "cannot stop container %s", name);
+    return 0;
+}
+
+int berth_container_kill(berth_engine *e, const char *name, const char *signal, berth_error *err)
+{
+    int signo = SIGKILL;
+    int r;
+    if (signal && *signal && (r = berth_signal_parse(signal, &signo, err)) < 0)
+        return r;
+    _cleanup_ctr_ struct ctr *c = NULL;
+    r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    if (!ctr_is_running(c))
+        return berr(err, BERTH_ECONFLICT, "Container %s is not running", c->id);
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
+    r = monitor_kill(rundir, signo);
+    if (r == -ESRCH || r == -ENOENT || r == -ECONNREFUSED)
+        return berr(err, BERTH_ECONFLICT, "Container %s is not running", c->id);
+    if (r < 0)
+        return berr_errno(err, BERTH_EINTERNAL, -r, "cannot kill container %s", c->id);
+    if (signo == SIGKILL) {
+        /* like Docker, return once a SIGKILLed container is gone */
+        int code;
+        monitor_wait(rundir, 10000, -1, &code);
+    }
+    return 0;
+}
+
+int berth_container_restart(berth_engine *e, const char *name, int timeout, berth_error *err)
+{
+    int r = berth_container_stop(e, name, timeout, NULL, err);
+    if (r < 0 && r != BERTH_ENOTMODIFIED)
+        return r;
+    berth_error_clear(err);
+    return berth_container_start(e, name, NULL, err);
+}
+
+static int wait_inotify(int ifd, int cancel_fd)
+{
+    struct pollfd pfd[2] = { { ifd, POLLIN, 0 }, { cancel_fd, POLLIN, 0 } };
+    for (;;) {
+        int pr = poll(pfd, cancel_fd >= 0 ? 2 : 1, -1);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr < 0)
+            return -errno;
+        if (cancel_fd >= 0 && pfd[1].revents)
+            return -ECANCELED;
+        char buf[4096];
+        if (read(ifd, buf, sizeof buf) < 0 && errno != EAGAIN)
+            return -errno;
+        return 0;
+    }
+}
+
+/* The exit code recorded for id, or fallback once the container is gone. */
+static int recorded_exit(berth_engine *e, const char *id, int fallback)
+{
+    _cleanup_ctr_ struct ctr *c = NULL;
+    if (ctr_reload(e, id, &c, NULL) < 0)
+        return fallback;
+    return c->exit_code;
+}
+
+int berth_container_wait(berth_engine *e, const char *name, berth_wait_condition condition,
+                         int cancel_fd, int *exit_code, berth_error *err)
+{
+    _cleanup_ctr_ struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *id = xstrdup(c->id);
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, id);
+    _cleanup_free_ char *ctrdir = engine_ctr_dir(e, id);
+    _cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (ifd < 0)
+        return berr_errno(err, BERTH_EINTERNAL, errno, "inotify");
+    int code = c->exit_code;
+    bool running = ctr_is_running(c);
+    bool need_exit = running || condition == BERTH_WAIT_NEXT_EXIT;
+
+    if (need_exit) {
+        /* Watch first, then look: a start between the two is not missed. */
+        mkdir_p(rundir, 0700);
+        inotify_add_watch(ifd, rundir, IN_CREATE | IN_MOVED_TO);
+        inotify_add_watch(ifd, ctrdir, IN_DELETE_SELF);
+        for (;;) {
+            int got;
+            r = monitor_wait(rundir, -1, cancel_fd, &got);
+            if (r == 0) {
+                code = got;
+                break;
+            }
+            if (r == -ECANCELED)
+                return berr(err, BERTH_EINTERNAL, "wait cancelled");
+            if (r == -EPIPE) {
+                /* the start failed: its exit code is recorded */
+                code = recorded_exit(e, id, 125);
+                break;
+            }
+            /* no monitor: either it already finished, or none started yet */
+            _cleanup_ctr_ struct ctr *now = NULL;
+            if (ctr_reload(e, id, &now, NULL) < 0) {
+                if (condition == BERTH_WAIT_REMOVED) {
+                    *exit_code = code;
+                    return 0;
+                }
+                return berr(err, BERTH_ENOTFOUND, "No such container: %s", name);
+            }
+            if (condition != BERTH_WAIT_NEXT_EXIT && !ctr_is_running(now)) {
+                code = now->exit_code;
+                break;
+            }
+            if (condition == BERTH_WAIT_NEXT_EXIT && running && !ctr_is_running(now)) {
+                code = now->exit_code;
+                break;
+            }
+            r = wait_inotify(ifd, cancel_fd);
+            if (r < 0)
+                return berr(err, BERTH_EINTERNAL, "wait cancelled");
+        }
+    }
+    if (condition == BERTH_WAIT_REMOVED) {
+        inotify_add_watch(ifd, ctrdir, IN_DELETE_SELF);
+        for (;;) {
+            _cleanup_ctr_ struct ctr *now = NULL;
+            if (ctr_reload(e, id, &now, NULL) < 0)
+                break;
+            r = wait_inotify(ifd, cancel_fd);
+            if (r < 0)
+                return berr(err, BERTH_EINTERNAL, "wait cancelled");
+        }
+    }
+    *exit_code = code;
+    return 0;
+}
+
+int berth_container_remove(berth_engine *e, const char *name, const berth_remove_opts *opts,
+                           berth_error *err)
+{
+    berth_remove_opts defaults = BERTH_REMOVE_OPTS_INIT;
+    if (!opts)
+        opts = &defaults;
+    _cleanup_ctr_ struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *id = xstrdup(c->id);
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, id);
+    if (ctr_is_running(c)) {
+        if (!opts->force)
+            return berr(err, BERTH_ECONFLICT,
+                        "You cannot remove a running container %s. Stop the container before "
+                        "attempting removal or force remove",
+                        id);
+        r = signal_and_wait(rundir, SIGKILL, 30);
+        if (r < 0)
+            return berr_errno(err, BERTH_EINTERNAL, -r, "cannot kill container %s", id);
+    }
+    _cleanup_close_ int lock = ctr_lock(e, id, err);
+    if (lock < 0) {
+        /* removed meanwhile (an auto-remove container): done */
+        if (lock == BERTH_ENOTFOUND) {
+            berth_error_clear(err);
+            return 0;
+        }
+        return lock;
+    }
+    ctr_free(c);
+    c = NULL;
+    if (ctr_reload(e, id, &c, NULL) < 0)
+        return 0;
+    if (ctr_is_running(c))
+        return berr(err, BERTH_ECONFLICT, "container %s was started again while being removed", id);
+    return ctr_store_remove(e->db, e->root, e->runroot, id, err);
+}
+
+int berth_container_rename(berth_engine *e, const char *name, const char *new_name,
+                           berth_error *err)
+{
+    if (!new_name || !*new_name)
+        return berr(err, BERTH_EINVAL, "Neither old nor new names may be empty");
+    if (!ctr_name_valid(new_name))
+        return berr(err, BERTH_EINVAL,
+                    "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                    new_name);
+    if (new_name[0] == '/')
+        new_name++;
+    _cleanup_ctr_ struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    if (strcmp(c->name, new_name) == 0)
+        return berr(err, BERTH_EINVAL,
+                    "Renaming a container with the same name as its current name");
+    _cleanup_stmt_ sqlite3_stmt *s = NULL;
+    r = db_prepare(e->db, "UPDATE containers SET name=?2 WHERE id=?1", &s, err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, new_name, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        if ((sqlite3_extended_errcode(e->db) & 0xff) == SQLITE_CONSTRAINT)
+            return ctr_name_conflict(e, new_name, err);
+        return db_error(e->db, err, "rename container");
+    }
+    return 0;
+}

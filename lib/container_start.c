@@ -1,0 +1,345 @@
+/* container_start.c - berth_container_start and restart.
+ *
+ * The hot path of `run`: look up the image, spawn the monitor (which
+ * mounts the root filesystem in its own mount namespace), resolve the
+ * user inside that root, write config.json, attach if asked, and let the
+ * monitor run the runtime. No polling, no sleeps: each step waits on the
+ * monitor's sync pipe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attach_int.h"
+#include "container.h"
+#include "container_config.h"
+#include "engine_int.h"
+#include "errors.h"
+#include "image_store.h"
+#include "inroot.h"
+#include "runtime.h"
+#include "spec.h"
+#include "userdb.h"
+#include "util.h"
+
+extern char **environ;
+
+struct sync_reader {
+    int fd;
+    char buf[4096];
+    size_t len;
+};
+
+/* Reads one line from the monitor. Returns its length, 0 at EOF, -errno. */
+static int sync_line(struct sync_reader *sr, char *line, size_t cap, int timeout_ms)
+{
+    for (;;) {
+        char *nl = memchr(sr->buf, '\n', sr->len);
+        if (nl) {
+            size_t n = nl - sr->buf;
+            size_t c = n < cap - 1 ? n : cap - 1;
+            memcpy(line, sr->buf, c);
+            line[c] = '\0';
+            memmove(sr->buf, nl + 1, sr->len - n - 1);
+            sr->len -= n + 1;
+            return (int)c + 1;
+        }
+        if (sr->len == sizeof sr->buf)
+            return -EPROTO;
+        struct pollfd pfd = { sr->fd, POLLIN, 0 };
+        int pr = poll(&pfd, 1, timeout_ms);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr == 0)
+            return -ETIMEDOUT;
+        ssize_t n = read(sr->fd, sr->buf + sr->len, sizeof sr->buf - sr->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return 0;
+        sr->len += n;
+    }
+}
+
+/* Spawns berth-monitor with its sync pipe on fd 3 and go pipe on fd 4. */
+static int spawn_monitor(berth_engine *e, const struct ctr *c, const char *lower, int *sync_out,
+                         int *go_out, berth_error *err)
+{
+    int sp[2], gp[2];
+    if (pipe2(sp, O_CLOEXEC) < 0)
+        return berr_errno(err, BERTH_EINTERNAL, errno, "pipe");
+    if (pipe2(gp, O_CLOEXEC) < 0) {
+        close(sp[0]);
+        close(sp[1]);
+        return berr_errno(err, BERTH_EINTERNAL, errno, "pipe");
+    }
+    const char *argv[32];
+    size_t k = 0;
+    argv[k++] = "berth-monitor";
+    argv[k++] = "--id";
+    argv[k++] = c->id;
+    argv[k++] = "--root";
+    argv[k++] = e->root;
+    argv[k++] = "--runroot";
+    argv[k++] = e->runroot;
+    argv[k++] = "--runtime-name";
+    argv[k++] = c->runtime;
+    argv[k++] = "--runtime";
+    argv[k++] = c->runtime_path;
+    argv[k++] = "--sync-fd";
+    argv[k++] = "3";
+    argv[k++] = "--go-fd";
+    argv[k++] = "4";
+    argv[k++] = "--lower";
+    argv[k++] = lower;
+    argv[k++] = "--cmd0";
+    argv[k++] = c->path;
+    if (json_get_bool(c->config, "Tty"))
+        argv[k++] = "--tty";
+    if (json_get_bool(c->config, "OpenStdin"))
+        argv[k++] = "--stdin";
+    if (json_get_bool(c->config, "StdinOnce"))
+        argv[k++] = "--stdin-once";
+    if (c->auto_remove)
+        argv[k++] = "--auto-remove";
+    argv[k] = NULL;
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&fa, sp[1], 3);
+    posix_spawn_file_actions_adddup2(&fa, gp[0], 4);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    pid_t pid;
+    int r = posix_spawn(&pid, e->monitor_path, &fa, &attr, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(sp[1]);
+    close(gp[0]);
+    if (r != 0) {
+        close(sp[0]);
+        close(gp[1]);
+        return berr_errno(err, BERTH_EINTERNAL, r, "cannot run %s", e->monitor_path);
+    }
+    /* the spawned process forks the real monitor and exits at once */
+    wait_pid(pid);
+    *sync_out = sp[0];
+    *go_out = gp[1];
+    return 0;
+}
+
+/* "lowerdir" for overlayfs: the top layer first. */
+static int lower_dirs(const struct image_rec *img, char **out, berth_error *err)
+{
+    size_t n = strv_length(img->layer_dirs);
+    if (n == 0)
+        return berr(err, BERTH_EINTERNAL, "image %s has no layers", img->id);
+    buf_t b = { 0 };
+    for (size_t i = n; i-- > 0;) {
+        if (strpbrk(img->layer_dirs[i], ":,")) {
+            buf_free(&b);
+            return berr(err, BERTH_EINTERNAL, "layer path %s cannot be given to overlayfs",
+                        img->layer_dirs[i]);
+        }
+        buf_appendf(&b, "%s%s", b.len ? ":" : "", img->layer_dirs[i]);
+    }
+    *out = buf_steal(&b);
+    return 0;
+}
+
+/* Resolves the container's user inside its root filesystem (as mounted in
+ * the monitor's mount namespace, reached through /proc/<pid>/root). */
+static int resolve_user(const struct ctr *c, int rootfd, struct exec_user *u, berth_error *err)
+{
+    _cleanup_free_ char *passwd = NULL, *group = NULL;
+    inroot_read_file(rootfd, "/etc/passwd", 4 << 20, &passwd);
+    inroot_read_file(rootfd, "/etc/group", 4 << 20, &group);
+    int r = userdb_resolve(json_get_str(c->config, "User", ""), passwd, group, u, err);
+    if (r < 0)
+        return r;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(c->hostconfig, "GroupAdd"), i, v)
+    {
+        _cleanup_free_ char *spec = xasprintf("0:%s", json_string_value(v));
+        struct exec_user g;
+        r = userdb_resolve(spec, passwd, group, &g, err);
+        if (r < 0) {
+            exec_user_clear(u);
+            return r;
+        }
+        userdb_add_group(u, g.gid, false);
+        exec_user_clear(&g);
+    }
+    return 0;
+}
+
+static int prepare_rundir(const char *rundir, berth_error *err)
+{
+    int r = mkdir_p(rundir, 0700);
+    if (r == 0) {
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", rundir);
+        if (mkdir(rootfs, 0755) < 0 && errno != EEXIST)
+            r = -errno;
+    }
+    if (r < 0)
+        return berr_errno(err, BERTH_EINTERNAL, -r, "cannot create %s", rundir);
+    static const char *const stale[] = { "monitor.sock", "console.sock", "pid", "runtime.log",
+                                         "config.json" };
+    _cleanup_close_ int dfd = open(rundir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (size_t i = 0; dfd >= 0 && i < ARRAY_SIZE(stale); i++)
+        unlinkat(dfd, stale[i], 0);
+    return 0;
+}
+
+static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *opts,
+                        berth_error *err)
+{
+    if (ctr_is_running(c))
+        return berr(err, BERTH_ENOTMODIFIED, "container %s is already running", c->id);
+    if (!str_eq(c->state, "created") && !str_eq(c->state, "exited"))
+        return berr(err, BERTH_ECONFLICT, "cannot start container %s in state %s", c->id, c->state);
+
+    struct image_rec *img = NULL;
+    int r = image_store_lookup(e, c->image_id, &img, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *lower = NULL;
+    r = lower_dirs(img, &lower, err);
+    image_rec_free(img);
+    if (r < 0)
+        return r;
+
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
+    _cleanup_free_ char *ctrdir = engine_ctr_dir(e, c->id);
+    r = prepare_rundir(rundir, err);
+    if (r < 0)
+        return r;
+
+    int sync_fd = -1, go_fd = -1;
+    r = spawn_monitor(e, c, lower, &sync_fd, &go_fd, err);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int sync_keep = sync_fd, go_keep = go_fd;
+    struct sync_reader sr = { .fd = sync_fd };
+    char line[2048];
+    int n = sync_line(&sr, line, sizeof line, 30000);
+    if (n <= 0)
+        return berr(err, BERTH_EINTERNAL, "berth-monitor failed to start (%s)",
+                    n == 0 ? "it exited" : strerror(-n));
+    if (str_has_prefix(line, "error ")) {
+        const char *msg = strchr(line + 6, ' ');
+        return berr(err, BERTH_EINTERNAL, "%s", msg ? msg + 1 : line);
+    }
+    int monitor_pid = 0;
+    if (sscanf(line, "ready %d", &monitor_pid) != 1)
+        return berr(err, BERTH_EINTERNAL, "berth-monitor said: %s", line);
+
+    /* The rootfs as the monitor mounted it. */
+    _cleanup_free_ char *rootfs = xasprintf("/proc/%d/root%s/rootfs", monitor_pid, rundir);
+    _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return berr_errno(err, BERTH_EINTERNAL, errno, "cannot open the container's root %s",
+                          rootfs);
+    struct exec_user user;
+    r = resolve_user(c, rootfd, &user, err);
+    if (r < 0)
+        return r;
+    const char *workdir = json_get_str(c->config, "WorkingDir", "");
+    if (*workdir && (r = inroot_mkdir_p(rootfd, workdir, 0755)) < 0) {
+        exec_user_clear(&user);
+        return berr_errno(err, BERTH_EINVAL, -r, "cannot create the working directory %s", workdir);
+    }
+    struct spec_host host;
+    spec_host_probe(&host);
+    json_t *spec = spec_build(c, &user, ctrdir, &host);
+    exec_user_clear(&user);
+    _cleanup_free_ char *spec_s = json_dumps(spec, JSON_COMPACT);
+    json_decref(spec);
+    _cleanup_free_ char *spec_path = xasprintf("%s/config.json", rundir);
+    r = write_file(spec_path, spec_s, strlen(spec_s), 0600);
+    if (r < 0)
+        return berr_errno(err, BERTH_EINTERNAL, -r, "cannot write %s", spec_path);
+
+    berth_attach *attach = NULL;
+    if (opts && opts->attach && opts->attach_out) {
+        r = attach_connect(rundir, opts->attach, json_get_bool(c->config, "Tty"), &attach, err);
+        if (r < 0)
+            return r;
+    }
+    if (write_all(go_fd, "g", 1) < 0) {
+        berth_attach_free(attach);
+        return berr(err, BERTH_EINTERNAL, "berth-monitor went away before the start");
+    }
+    n = sync_line(&sr, line, sizeof line, 120000);
+    if (n > 0 && str_has_prefix(line, "started ")) {
+        if (attach)
+            *opts->attach_out = attach;
+        return 0;
+    }
+    berth_attach_free(attach);
+    if (n <= 0)
+        return berr(err, BERTH_EINTERNAL, "berth-monitor exited while starting the container");
+    int code = 125;
+    const char *msg = line;
+    if (sscanf(line, "error %d", &code) == 1) {
+        msg = strchr(line + 6, ' ');
+        msg = msg ? msg + 1 : line;
+    }
+    return berr(err, code == 126 || code == 127 ? BERTH_EINVAL : BERTH_EINTERNAL,
+                "failed to create task for container: OCI runtime start failed: %s", msg);
+}
+
+/* Loads the container and takes its lock; the state is read again under
+ * the lock, since another process may have changed it meanwhile. */
+static int load_locked(berth_engine *e, const char *name, struct ctr **out, int *lock,
+                       berth_error *err)
+{
+    struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *id = xstrdup(c->id);
+    ctr_free(c);
+    int fd = ctr_lock(e, id, err);
+    if (fd < 0)
+        return fd;
+    r = ctr_reload(e, id, out, err);
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    *lock = fd;
+    return 0;
+}
+
+int berth_container_start(berth_engine *e, const char *name, const berth_start_opts *opts,
+                          berth_error *err)
+{
+    if (opts && opts->version != BERTH_START_OPTS_VERSION)
+        return berr(err, BERTH_EINVAL, "unknown berth_start_opts version");
+    _cleanup_ctr_ struct ctr *c = NULL;
+    _cleanup_close_ int lock = -1;
+    int r = load_locked(e, name, &c, &lock, err);
+    if (r < 0)
+        return r;
+    return start_locked(e, c, opts, err);
+}

@@ -1,0 +1,33 @@
+/* spec.h - the OCI runtime config (config.json) for a container, with
+ * Docker's defaults: namespaces, capabilities, mounts, masked and
+ * read-only /proc paths, device rules. */
+#ifndef BERTH_SPEC_H
+#define BERTH_SPEC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "container.h"
+#include "userdb.h"
+
+struct spec_host {
+    bool cgroup_v2;            /* the host's /sys/fs/cgroup is cgroup2 */
+    unsigned long long capbnd; /* the host's capability bounding set */
+    int cap_last;              /* highest capability the kernel knows */
+};
+
+/* The host facts spec_build needs. */
+void spec_host_probe(struct spec_host *h);
+
+/* ctrdir holds the container's hostname, hosts and resolv.conf files. */
+json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char *ctrdir,
+                   const struct spec_host *host);
+
+/* The capability set (names) for a container: Docker's defaults with
+ * HostConfig.CapAdd / CapDrop applied, limited to what the host has. */
+json_t *spec_capabilities(const json_t *hostconfig, const struct spec_host *host);
+
+/* Docker's default capabilities. */
+extern const char *const spec_default_caps[];
+
+#endif
