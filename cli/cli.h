@@ -1,0 +1,82 @@
+/* cli.h - the berth command line: shared declarations of its verbs. */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <berth/berth.h>
+
+enum opt_type { OPT_BOOL, OPT_STR, OPT_LIST, OPT_INT };
+
+struct opt {
+    const char *name; /* long name, without "--" */
+    char shortname;   /* 0 for none */
+    enum opt_type type;
+    void *dest;      /* bool*, const char**, char***, long* */
+    const char *arg; /* placeholder shown in help, NULL for bools */
+    const char *help;
+};
+
+struct cmd {
+    const char *name;
+    int (*run)(berth_engine *e, int argc, char **argv);
+    const char *usage;   /* "[OPTIONS] CONTAINER [CONTAINER...]" */
+    const char *summary; /* one line */
+    bool no_engine;      /* runs without opening the engine */
+};
+
+/* Parses argv[1..] against opts. Positional arguments are collected in
+ * *pos; with stop_at_positional, parsing ends at the first one (the rest
+ * belongs to the container's command). Prints help and exits 0 on
+ * --help; prints an error and returns -1 on a bad flag. */
+int opts_parse(const struct cmd *cmd, const struct opt *opts, int argc, char **argv,
+               bool stop_at_positional, char ***pos);
+
+void cmd_usage(const struct cmd *cmd, const struct opt *opts, FILE *out);
+
+/* "Error: message" on stderr; returns 1 (or the given code). */
+int cli_fail(const berth_error *err);
+int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Tables aligned like Go's tabwriter (padding 3). */
+struct table;
+struct table *table_new(size_t ncols);
+void table_add(struct table *t, ...); /* ncols strings */
+void table_print(struct table *t, FILE *out);
+void table_free(struct table *t);
+
+/* "4.26MB": go-units HumanSizeWithPrecision(size, 3). */
+void human_size(double size, char *buf, size_t n);
+
+/* Docker's filter flags ("key=value", repeated) as filters JSON, or NULL. */
+char *filters_json(char **filters);
+
+const struct cmd *cli_find_cmd(const char *name);
+
+/* The verbs. */
+int cmd_run(berth_engine *e, int argc, char **argv);
+int cmd_create(berth_engine *e, int argc, char **argv);
+int cmd_start(berth_engine *e, int argc, char **argv);
+int cmd_stop(berth_engine *e, int argc, char **argv);
+int cmd_kill(berth_engine *e, int argc, char **argv);
+int cmd_restart(berth_engine *e, int argc, char **argv);
+int cmd_rm(berth_engine *e, int argc, char **argv);
+int cmd_rename(berth_engine *e, int argc, char **argv);
+int cmd_wait(berth_engine *e, int argc, char **argv);
+int cmd_ps(berth_engine *e, int argc, char **argv);
+int cmd_logs(berth_engine *e, int argc, char **argv);
+int cmd_inspect(berth_engine *e, int argc, char **argv);
+int cmd_images(berth_engine *e, int argc, char **argv);
+int cmd_import(berth_engine *e, int argc, char **argv);
+int cmd_load(berth_engine *e, int argc, char **argv);
+int cmd_save(berth_engine *e, int argc, char **argv);
+int cmd_rmi(berth_engine *e, int argc, char **argv);
+int cmd_tag(berth_engine *e, int argc, char **argv);
+int cmd_version(berth_engine *e, int argc, char **argv);
+
+/* Streams a started container's output to our stdout/stderr (and our
+ * stdin to it); returns its exit code. cmd.c's run and start -a share it. */
+int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool interactive);
+
+#endif
