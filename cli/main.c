@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "trace.h"
 #include "util.h"
 
 static const struct cmd cmds[] = {
@@ -74,6 +75,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    trace_point("cli main");
     berth_engine_opts eo = BERTH_ENGINE_OPTS_INIT;
     _cleanup_strv_ char **runtimes = NULL;
     int i = 1;
@@ -140,7 +142,9 @@ int main(int argc, char **argv)
             return 125;
         }
     }
+    trace_point("cli engine open");
     int rc = cmd->run(e, argc - i, argv + i);
+    trace_point("cli done");
     fflush(stdout);
     berth_engine_free(e);
     return rc;

@@ -13,6 +13,7 @@
 #include "engine_int.h"
 #include "errors.h"
 #include "image_store.h"
+#include "trace.h"
 #include "util.h"
 
 static const char hosts_base[] = "127.0.0.1\tlocalhost\n"
@@ -147,6 +148,7 @@ int berth_container_create(berth_engine *e, const berth_create_opts *opts, char 
     if (name && name[0] == '/')
         name++;
 
+    trace_point("create begin");
     json_t *req = NULL;
     _cleanup_free_ char *image_name = NULL;
     int r = create_request_parse(opts->config_json, &req, &image_name, err);
@@ -209,6 +211,7 @@ int berth_container_create(berth_engine *e, const berth_create_opts *opts, char 
                    host_s, args_s, labels_s, err);
     if (r < 0)
         goto fail_dir;
+    trace_point("create done");
     if (id_out)
         *id_out = xstrdup(id);
     r = 0;

@@ -26,6 +26,7 @@
 #include "runtime.h"
 #include "spec.h"
 #include "userdb.h"
+#include "trace.h"
 #include "util.h"
 
 extern char **environ;
@@ -234,11 +235,13 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
     if (r < 0)
         return r;
 
+    trace_point("start prepared");
     int sync_fd = -1, go_fd = -1;
     r = spawn_monitor(e, c, lower, &sync_fd, &go_fd, err);
     if (r < 0)
         return r;
     _cleanup_close_ int sync_keep = sync_fd, go_keep = go_fd;
+    trace_point("start monitor spawned");
     struct sync_reader sr = { .fd = sync_fd };
     char line[2048];
     int n = sync_line(&sr, line, sizeof line, 30000);
@@ -253,6 +256,7 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
     if (sscanf(line, "ready %d", &monitor_pid) != 1)
         return berr(err, BERTH_EINTERNAL, "berth-monitor said: %s", line);
 
+    trace_point("start monitor ready");
     /* The rootfs as the monitor mounted it. */
     _cleanup_free_ char *rootfs = xasprintf("/proc/%d/root%s/rootfs", monitor_pid, rundir);
     _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -285,11 +289,13 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         if (r < 0)
             return r;
     }
+    trace_point("start go");
     if (write_all(go_fd, "g", 1) < 0) {
         berth_attach_free(attach);
         return berr(err, BERTH_EINTERNAL, "berth-monitor went away before the start");
     }
     n = sync_line(&sr, line, sizeof line, 120000);
+    trace_point("start answered");
     if (n > 0 && str_has_prefix(line, "started ")) {
         if (attach)
             *opts->attach_out = attach;

@@ -8,6 +8,7 @@
 #include "ctr_store.h"
 #include "db.h"
 #include "errors.h"
+#include "trace.h"
 #include "util.h"
 
 static int step_done(sqlite3 *db, sqlite3_stmt *s, berth_error *err, const char *what)
@@ -73,27 +74,39 @@ int ctr_store_set_start_failed(sqlite3 *db, const char *id, int exit_code, const
     return step_done(db, s, err, "record failed start");
 }
 
-int ctr_store_remove(sqlite3 *db, const char *root, const char *runroot, const char *id,
-                     berth_error *err)
+int ctr_store_remove_row(sqlite3 *db, const char *id, berth_error *err)
 {
-    /* The row goes first: a crash after it leaves orphan files, which are
-     * harmless, and never a row that points at missing files. */
     _cleanup_stmt_ sqlite3_stmt *s = NULL;
     int r = db_prepare(db, "DELETE FROM containers WHERE id=?1", &s, err);
     if (r < 0)
         return r;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    r = step_done(db, s, err, "delete container");
-    if (r < 0)
-        return r;
+    return step_done(db, s, err, "delete container");
+}
+
+int ctr_store_remove_files(const char *root, const char *runroot, const char *id, berth_error *err)
+{
     _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
     _cleanup_free_ char *rundir = xasprintf("%s/containers/%s", runroot, id);
     int fr = rm_rf(rundir);
+    trace_point("remove rundir");
     int fr2 = rm_rf(dir);
+    trace_point("remove dir");
     if (fr < 0 || fr2 < 0)
         return berr_errno(err, BERTH_EINTERNAL, fr < 0 ? -fr : -fr2,
                           "container %s removed, but not all of its files", id);
     return 0;
+}
+
+int ctr_store_remove(sqlite3 *db, const char *root, const char *runroot, const char *id,
+                     berth_error *err)
+{
+    /* The row goes first: a crash after it leaves orphan files, which are
+     * harmless, and never a row that points at missing files. */
+    int r = ctr_store_remove_row(db, id, err);
+    if (r < 0)
+        return r;
+    return ctr_store_remove_files(root, runroot, id, err);
 }
 
 uint64_t proc_starttime(pid_t pid)

@@ -27,6 +27,10 @@ int ctr_store_set_start_failed(sqlite3 *db, const char *id, int exit_code, const
 int ctr_store_remove(sqlite3 *db, const char *root, const char *runroot, const char *id,
                      berth_error *err);
 
+/* The two halves of ctr_store_remove. */
+int ctr_store_remove_row(sqlite3 *db, const char *id, berth_error *err);
+int ctr_store_remove_files(const char *root, const char *runroot, const char *id, berth_error *err);
+
 /* The start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
 uint64_t proc_starttime(pid_t pid);
 

@@ -47,12 +47,16 @@ static char *find_in_path(const char *name)
     return NULL;
 }
 
-static void add_runtime(berth_engine *e, const char *name, char *path)
+static void add_runtime(berth_engine *e, const char *name, char *path, bool replace)
 {
     for (size_t i = 0; i < e->n_runtimes; i++) {
         if (strcmp(e->runtimes[i].name, name) == 0) {
-            free(e->runtimes[i].path);
-            e->runtimes[i].path = path;
+            if (replace) {
+                free(e->runtimes[i].path);
+                e->runtimes[i].path = path;
+            } else {
+                free(path);
+            }
             return;
         }
     }
@@ -62,8 +66,18 @@ static void add_runtime(berth_engine *e, const char *name, char *path)
     e->n_runtimes++;
 }
 
-const char *engine_runtime_path(const berth_engine *e, const char *name)
+const char *engine_runtime_path(berth_engine *e, const char *name)
 {
+    if (!e->builtins_found) {
+        /* configured runtimes take precedence over what PATH holds */
+        static const char *builtin[] = { "crun", "runc" };
+        for (size_t i = 0; i < ARRAY_SIZE(builtin); i++) {
+            char *p = find_in_path(builtin[i]);
+            if (p)
+                add_runtime(e, builtin[i], p, false);
+        }
+        e->builtins_found = true;
+    }
     for (size_t i = 0; i < e->n_runtimes; i++)
         if (strcmp(e->runtimes[i].name, name) == 0)
             return e->runtimes[i].path;
@@ -120,12 +134,6 @@ int berth_engine_open(berth_engine **out, const berth_engine_opts *opts, berth_e
     e->default_runtime = xstrdup(defrt && *defrt ? defrt : "crun");
     e->monitor_path = find_monitor(opts->monitor_path);
 
-    static const char *builtin[] = { "crun", "runc" };
-    for (size_t i = 0; i < ARRAY_SIZE(builtin); i++) {
-        char *p = find_in_path(builtin[i]);
-        if (p)
-            add_runtime(e, builtin[i], p);
-    }
     for (size_t i = 0; opts->runtimes && opts->runtimes[i]; i++) {
         const char *eq = strchr(opts->runtimes[i], '=');
         if (!eq || eq == opts->runtimes[i] || !eq[1]) {
@@ -134,12 +142,17 @@ int berth_engine_open(berth_engine **out, const berth_engine_opts *opts, berth_e
                         opts->runtimes[i]);
         }
         _cleanup_free_ char *name = xstrndup(opts->runtimes[i], eq - opts->runtimes[i]);
-        add_runtime(e, name, xstrdup(eq + 1));
+        add_runtime(e, name, xstrdup(eq + 1), true);
     }
 
     static const char *root_dirs[] = { "", "/blobs/sha256", "/layers", "/containers", "/tmp" };
     static const char *run_dirs[] = { "", "/containers", "/runtime" };
-    for (size_t i = 0; i < ARRAY_SIZE(root_dirs); i++) {
+    /* Made on first use; the run root may have been emptied by a reboot. */
+    _cleanup_free_ char *probe_root = xasprintf("%s/tmp", e->root);
+    _cleanup_free_ char *probe_run = xasprintf("%s/runtime", e->runroot);
+    struct stat st;
+    bool ready = stat(probe_root, &st) == 0 && stat(probe_run, &st) == 0;
+    for (size_t i = 0; !ready && i < ARRAY_SIZE(root_dirs); i++) {
         _cleanup_free_ char *d = xasprintf("%s%s", e->root, root_dirs[i]);
         int r = mkdir_p(d, 0711);
         if (r < 0) {
@@ -148,7 +161,7 @@ int berth_engine_open(berth_engine **out, const berth_engine_opts *opts, berth_e
             return BERTH_EINTERNAL;
         }
     }
-    for (size_t i = 0; i < ARRAY_SIZE(run_dirs); i++) {
+    for (size_t i = 0; !ready && i < ARRAY_SIZE(run_dirs); i++) {
         _cleanup_free_ char *d = xasprintf("%s%s", e->runroot, run_dirs[i]);
         int r = mkdir_p(d, 0711);
         if (r < 0) {

@@ -3,6 +3,7 @@
 #define BERTH_ENGINE_INT_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include <berth/engine.h>
 
@@ -18,11 +19,13 @@ struct berth_engine {
     char *default_runtime;
     struct runtime_def *runtimes;
     size_t n_runtimes;
+    bool builtins_found; /* crun and runc looked up on PATH (lazily) */
     char *monitor_path;
 };
 
-/* Looks up a runtime by name; returns its path (borrowed) or NULL. */
-const char *engine_runtime_path(const berth_engine *e, const char *name);
+/* Looks up a runtime by name; returns its path (borrowed) or NULL. The
+ * built-in crun and runc are searched on PATH the first time. */
+const char *engine_runtime_path(berth_engine *e, const char *name);
 
 /* Directory of a container's state (root/containers/<id>) and run files
  * (runroot/containers/<id>); caller frees. */

@@ -49,7 +49,8 @@ char *buf_steal(buf_t *b);
 
 /* Files. Return 0 or -errno. */
 int mkdir_p(const char *path, mode_t mode);
-/* Removes path recursively without following symlinks; ENOENT is success. */
+/* Removes path recursively without following symlinks or descending into
+ * mount points (-EBUSY); ENOENT is success. */
 int rm_rf(const char *path);
 int rm_rf_at(int dirfd, const char *name);
 /* Writes a file atomically (temporary file, then rename). */

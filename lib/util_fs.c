@@ -1,5 +1,6 @@
 /* util_fs.c - file helpers: recursive mkdir and removal that never follow
- * symlinks, atomic file replacement, whole-file and whole-buffer I/O. */
+ * symlinks nor cross into another mounted filesystem, atomic file
+ * replacement, whole-file and whole-buffer I/O. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -76,8 +77,13 @@ int rm_rf_at(int dirfd, const char *name)
         if (fd < 0)
             return -errno;
     }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (st.st_mode & 0700) != 0700)
+    struct stat st, parent;
+    if (fstat(fd, &st) == 0 && fstat(dirfd, &parent) == 0 && st.st_dev != parent.st_dev) {
+        /* a mount point: never delete anything through a mount */
+        close(fd);
+        return -EBUSY;
+    }
+    if ((st.st_mode & 0700) != 0700)
         fchmod(fd, st.st_mode | 0700);
     int r = rm_rf_children(fd);
     if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)

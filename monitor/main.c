@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,6 +44,7 @@
 #include "monitor.h"
 #include "monproto.h"
 #include "runtime.h"
+#include "trace.h"
 
 static void sync_msg(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sync_msg(struct monitor *m, const char *fmt, ...)
@@ -66,15 +68,32 @@ static void sync_msg(struct monitor *m, const char *fmt, ...)
     write_all(m->sync_fd, line, n);
 }
 
+/* The state database is opened only when needed and closed right after:
+ * an idle monitor keeps no SQLite pages resident. */
+static sqlite3 *db_get(struct monitor *m)
+{
+    if (!m->db) {
+        _cleanup_free_ char *path = xasprintf("%s/berth.db", m->root);
+        berth_error err = BERTH_ERROR_INIT;
+        if (db_open(path, &m->db, &err) < 0)
+            m->db = NULL;
+    }
+    return m->db;
+}
+
+static void db_release(struct monitor *m)
+{
+    db_close(m->db);
+    m->db = NULL;
+}
+
 static void db_do(struct monitor *m, int (*fn)(sqlite3 *, struct monitor *, void *), void *arg)
 {
-    _cleanup_free_ char *path = xasprintf("%s/berth.db", m->root);
-    sqlite3 *db = NULL;
-    berth_error err = BERTH_ERROR_INIT;
-    if (db_open(path, &db, &err) < 0)
-        return;
-    fn(db, m, arg);
-    db_close(db);
+    sqlite3 *db = db_get(m);
+    trace_point("monitor db opened");
+    if (db)
+        fn(db, m, arg);
+    db_release(m);
 }
 
 static void die_setup(struct monitor *m, const char *what, int errnum)
@@ -204,13 +223,18 @@ static int db_failed(sqlite3 *db, struct monitor *m, void *arg)
     return 0;
 }
 
-static void runtime_delete(struct monitor *m)
+static pid_t runtime_delete_spawn(struct monitor *m)
 {
     struct runtime_cmd rt = { m->runtime_path, m->state_root, NULL };
     const char *args[] = { "delete", "--force", m->id, NULL };
-    char *msg = NULL;
-    runtime_run(&rt, args, false, &msg);
-    free(msg);
+    return runtime_spawn(&rt, args, -1, -1, -1, false);
+}
+
+static void runtime_delete(struct monitor *m)
+{
+    pid_t pid = runtime_delete_spawn(m);
+    if (pid > 0)
+        wait_pid(pid);
 }
 
 /* Runs `runtime run --detach`. Returns 0 once the process runs. */
@@ -236,6 +260,7 @@ static int start_container(struct monitor *m, struct stdio_ends *ends)
     args[k++] = m->id;
     args[k] = NULL;
 
+    trace_point("monitor runtime run");
     pid_t pid = runtime_spawn(&rt, args, ends->in, ends->out, ends->err, false);
     if (ends->in >= 0)
         close(ends->in);
@@ -250,6 +275,7 @@ static int start_container(struct monitor *m, struct stdio_ends *ends)
         return -1;
     }
     int status = wait_pid(pid);
+    trace_point("monitor runtime returned");
     int code = status < 0 ? 125 : exit_code_from_status(status);
     if (code != 0) {
         _cleanup_free_ char *msg = runtime_log_error(m->runtime_log);
@@ -316,28 +342,68 @@ static int db_exited(sqlite3 *db, struct monitor *m, void *arg)
     struct exit_info *x = arg;
     berth_error err = BERTH_ERROR_INIT;
     ctr_store_set_exited(db, m->id, x->code, x->oom, m->exit_time, NULL, &err);
+    trace_point("monitor db exited");
     if (m->auto_remove)
-        ctr_store_remove(db, m->root, m->runroot, m->id, &err);
+        ctr_store_remove_row(db, m->id, &err);
     return 0;
+}
+
+/* Takes the container's lock (as the engine's start and remove do), so
+ * that nobody starts the container again before the runtime has deleted
+ * this run. Returns the fd to close, or -1. */
+static int lock_container(struct monitor *m)
+{
+    int fd = openat(m->ctrdir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) < 0 && errno == EINTR) {
+    }
+    return fd;
 }
 
 /* The order matters to anyone waiting: the state database says "exited"
  * before the socket goes away, so a client that finds no socket also
- * finds the exit recorded; connected clients hear last. */
+ * finds the exit recorded; connected clients hear last, once the runtime
+ * has forgotten the container. The runtime's delete (its own process, a
+ * few milliseconds of startup and cgroup removal) runs while the database
+ * is updated and the files are removed. */
 static void finish(struct monitor *m)
 {
     _cleanup_free_ char *cg = xasprintf("%s/%s", CGROUP_PARENT, m->id);
     struct exit_info x = { exit_code_from_status(m->exit_status), cgroup_oom_kills(cg) > 0 };
     log_writer_close(&m->log);
-    runtime_delete(m);
-    /* Release the overlay now: a restart must not find the upper directory
-     * still in use by this mount. */
-    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->rundir);
-    umount2(rootfs, MNT_DETACH);
+    trace_point("monitor delete");
+    pid_t del = runtime_delete_spawn(m);
+    /* Release the overlay: a restart must not find the upper directory
+     * still in use, and the run directory can only go once nothing is
+     * mounted in it. An unmount waits for an RCU grace period (~5 ms
+     * here), so a child of ours (in our mount namespace) does it while we
+     * update the database. */
+    pid_t um = fork();
+    if (um == 0) {
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->rundir);
+        umount2(rootfs, MNT_DETACH);
+        _exit(0);
+    }
+    int lock = lock_container(m);
+    trace_point("monitor locked");
     db_do(m, db_exited, &x);
+    if (um > 0)
+        wait_pid(um);
+    trace_point("monitor unmounted");
+    if (m->auto_remove) {
+        berth_error err = BERTH_ERROR_INIT;
+        ctr_store_remove_files(m->root, m->runroot, m->id, &err);
+    }
+    trace_point("monitor recorded");
     unlinkat(m->rundir_fd, "monitor.sock", 0);
     close(m->listen_fd);
     m->listen_fd = -1;
+    if (del > 0)
+        wait_pid(del);
+    trace_point("monitor deleted");
+    if (lock >= 0)
+        close(lock);
 
     unsigned char payload[6];
     mp_put_u32(payload, (uint32_t)x.code);
@@ -463,6 +529,7 @@ int main(int argc, char **argv)
     if (mkdir_p(m.state_root, 0700) < 0)
         die_setup(&m, "cannot create the runtime state directory", errno);
 
+    trace_point("monitor begin");
     setup_mounts(&m);
     m.listen_fd = make_listener(&m, "monitor.sock");
     int r = log_writer_open(&m.log, m.ctrdir_fd);
@@ -471,7 +538,10 @@ int main(int argc, char **argv)
     struct stdio_ends ends;
     setup_stdio(&m, &ends);
 
+    trace_point("monitor ready");
     sync_msg(&m, "ready %d", (int)getpid());
+    /* while the engine resolves the user and writes config.json */
+    db_get(&m);
 
     /* Wait for "go"; clients that connected before it are accepted first,
      * so they see the container's first byte of output. */
@@ -486,6 +556,7 @@ int main(int argc, char **argv)
     }
     close(m.go_fd);
     m.go_fd = -1;
+    trace_point("monitor go");
     accept_clients(&m, true);
 
     if (start_container(&m, &ends) < 0) {
@@ -494,11 +565,14 @@ int main(int argc, char **argv)
             client_free(m.clients[i]);
         return 0;
     }
+    trace_point("monitor started");
     sync_msg(&m, "started %d", (int)m.ctr_pid);
     close(m.sync_fd);
     m.sync_fd = -1;
 
     monitor_loop(&m);
+    trace_point("monitor exited");
     finish(&m);
+    trace_point("monitor finished");
     return 0;
 }

@@ -24,6 +24,8 @@ struct client {
     size_t out_off;
 };
 
+struct sqlite3;
+
 struct monitor {
     /* arguments */
     const char *id, *root, *runroot, *runtime_name, *runtime_path, *lower, *cmd0;
@@ -44,6 +46,7 @@ struct monitor {
     struct client **clients;
     size_t n_clients;
 
+    struct sqlite3 *db; /* open from "ready" until the start is recorded */
     pid_t ctr_pid;
     bool exited;
     int exit_status;
