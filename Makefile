@@ -35,7 +35,14 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 bench: all
-	BERTH_BUILD=$(abspath $(BUILD)) bench/run-latency.sh
+	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/run_latency.py
 
 clean:
 	rm -rf build build-asan
+
+# libFuzzer targets (tests/fuzz), built with clang and the sanitizers, each
+# run for 30 s on its corpus. Only the fuzz targets are built here.
+.PHONY: fuzz
+fuzz:
+	[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true -Db_lundef=false
+	tests/fuzz/run.sh build-fuzz 30

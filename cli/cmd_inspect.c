@@ -118,8 +118,12 @@ int cmd_inspect(berth_engine *e, int argc, char **argv)
         if (r == BERTH_ENOTFOUND && (!type || strcmp(type, "image") == 0))
             r = berth_image_inspect(e, pos[i], &out, &err);
         if (r < 0) {
-            if (r == BERTH_ENOTFOUND)
+            if (r == BERTH_ENOTFOUND && !type)
                 fprintf(stderr, "Error: No such object: %s\n", pos[i]);
+            else if (r == BERTH_ENOTFOUND && strcmp(type, "image") == 0)
+                fprintf(stderr, "Error: No such image: %s\n", pos[i]);
+            else if (r == BERTH_ENOTFOUND)
+                fprintf(stderr, "Error: No such container: %s\n", pos[i]);
             else
                 cli_fail(&err);
             rc = 1;

@@ -341,7 +341,8 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
     for (size_t i = 0; i < ARRAY_SIZE(proxied); i++)
         sigaddset(&set, proxied[i]);
     sigaddset(&set, SIGWINCH);
-    sigprocmask(SIG_BLOCK, &set, NULL);
+    sigset_t saved_mask;
+    sigprocmask(SIG_BLOCK, &set, &saved_mask);
     _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
     bool stdin_open = interactive;
@@ -383,6 +384,8 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
         }
     }
     restore_terminal();
+    /* the container is gone: signals are ours again */
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     int code = berth_attach_exit_code(a);
     if (code < 0) {
         /* the monitor ended without a word: the state database knows */

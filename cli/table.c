@@ -1,5 +1,5 @@
-/* table.c - column output like docker's (Go tabwriter, padding 3) and
- * go-units' human sizes. */
+/* table.c - column output like docker's (Go tabwriter with a minimum cell
+ * width of 10 and padding 3) and go-units' human sizes. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +55,9 @@ void table_print(struct table *t, FILE *out)
         for (size_t c = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * t->ncols + c];
             fputs(s, out);
+            size_t cell = w[c] + 3 < 10 ? 10 : w[c] + 3;
             if (c + 1 < t->ncols)
-                for (size_t k = width(s); k < w[c] + 3; k++)
+                for (size_t k = width(s); k < cell; k++)
                     fputc(' ', out);
         }
         fputc('\n', out);

@@ -28,13 +28,15 @@ struct ctr {
     int64_t started, finished;
     bool oom_killed, auto_remove;
     int restart_count;
+    json_t *layers; /* array of diff_ids, lowest first: the container's own
+                     * record, so it runs on even if its image is deleted */
 };
 
 /* The column list that ctr_from_row() reads, in order. */
 #define CTR_COLUMNS                                                                                \
     "seq, id, name, image_id, image_ref, created, config, hostconfig, path, args, labels,"         \
     " runtime, runtime_path, state, pid, monitor_pid, monitor_start, exit_code, error, started,"   \
-    " finished, oom_killed, auto_remove, restart_count"
+    " finished, oom_killed, auto_remove, restart_count, layers"
 
 struct sqlite3_stmt;
 struct ctr *ctr_from_row(struct sqlite3_stmt *s);

@@ -495,7 +495,8 @@ int create_config_build(const json_t *req, const json_t *image_doc, const char *
         entry = NULL;
     }
     json_t *argv = json_array();
-    json_array_extend(argv, entry ? entry : json_array());
+    if (entry)
+        json_array_extend(argv, entry);
     if (cmd)
         json_array_extend(argv, cmd);
     if (json_array_size(argv) == 0) {

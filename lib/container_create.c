@@ -86,7 +86,8 @@ static int write_etc_files(int dfd, const json_t *config, const json_t *hostconf
 static int insert_row(berth_engine *e, const char *id, const char *name, const char *image_id,
                       const char *image_ref, const struct create_config *cc, const char *runtime,
                       const char *runtime_path, const char *config_s, const char *host_s,
-                      const char *args_s, const char *labels_s, berth_error *err)
+                      const char *args_s, const char *labels_s, const char *layers_s,
+                      berth_error *err)
 {
     int r = db_begin(e->db, err);
     if (r < 0)
@@ -104,7 +105,8 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
     r = db_prepare(e->db,
                    "INSERT INTO containers (id, name, image_id, image_ref, created, config,"
                    " hostconfig, path, args, labels, runtime, runtime_path, state,"
-                   " auto_remove) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,'created',?13)",
+                   " auto_remove, layers)"
+                   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,'created',?13,?14)",
                    &s, err);
     if (r < 0)
         goto fail;
@@ -121,6 +123,7 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
     sqlite3_bind_text(s, 11, runtime, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 12, runtime_path, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 13, json_get_bool(cc->hostconfig, "AutoRemove"));
+    sqlite3_bind_text(s, 14, layers_s, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
         if ((sqlite3_extended_errcode(e->db) & 0xff) == SQLITE_CONSTRAINT) {
             db_rollback(e->db);
@@ -188,6 +191,7 @@ int berth_container_create(berth_engine *e, const berth_create_opts *opts, char 
     _cleanup_free_ char *dir = engine_ctr_dir(e, id);
     _cleanup_close_ int dfd = -1;
     _cleanup_free_ char *config_s = NULL, *host_s = NULL, *args_s = NULL, *labels_s = NULL;
+    _cleanup_free_ char *layers_s = NULL;
     if (mkdir(dir, 0710) < 0) {
         r = berr_errno(err, BERTH_EINTERNAL, errno, "cannot create %s", dir);
         goto out;
@@ -207,8 +211,14 @@ int berth_container_create(berth_engine *e, const berth_create_opts *opts, char 
     host_s = json_dumps(cc.hostconfig, JSON_COMPACT);
     args_s = json_dumps(cc.args, JSON_COMPACT);
     labels_s = json_dumps(json_object_get(cc.config, "Labels"), JSON_COMPACT);
+    layers_s = json_dumps(json_object_get(json_object_get(img->config, "rootfs"), "diff_ids"),
+                          JSON_COMPACT);
+    if (!layers_s || strcmp(layers_s, "[]") == 0) {
+        r = berr(err, BERTH_EINTERNAL, "image %s has no layers", img->id);
+        goto fail_dir;
+    }
     r = insert_row(e, id, final_name, img->id, image_name, &cc, runtime, runtime_path, config_s,
-                   host_s, args_s, labels_s, err);
+                   host_s, args_s, labels_s, layers_s, err);
     if (r < 0)
         goto fail_dir;
     trace_point("create done");

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "attach_int.h"
@@ -104,17 +105,21 @@ int berth_container_restart(berth_engine *e, const char *name, int timeout, bert
     return berth_container_start(e, name, NULL, err);
 }
 
-static int wait_inotify(int ifd, int cancel_fd)
+/* Waits for an inotify event, the end of the process behind pidfd (-1:
+ * none), or cancel_fd. */
+static int wait_inotify(int ifd, int pidfd, int cancel_fd)
 {
-    struct pollfd pfd[2] = { { ifd, POLLIN, 0 }, { cancel_fd, POLLIN, 0 } };
+    struct pollfd pfd[3] = { { ifd, POLLIN, 0 }, { cancel_fd, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
     for (;;) {
-        int pr = poll(pfd, cancel_fd >= 0 ? 2 : 1, -1);
+        int pr = poll(pfd, 3, -1);
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr < 0)
             return -errno;
         if (cancel_fd >= 0 && pfd[1].revents)
             return -ECANCELED;
+        if (pidfd >= 0 && pfd[2].revents)
+            return 0;
         char buf[4096];
         if (read(ifd, buf, sizeof buf) < 0 && errno != EAGAIN)
             return -errno;
@@ -184,7 +189,13 @@ int berth_container_wait(berth_engine *e, const char *name, berth_wait_condition
                 code = now->exit_code;
                 break;
             }
-            r = wait_inotify(ifd, cancel_fd);
+            /* The row says it runs but its monitor does not answer: it is
+             * starting, or it has just died. Watch the monitor process too,
+             * so its death (which the next load records) wakes us. */
+            _cleanup_close_ int pidfd = -1;
+            if (ctr_is_running(now) && now->monitor_pid > 0)
+                pidfd = (int)syscall(SYS_pidfd_open, now->monitor_pid, 0);
+            r = wait_inotify(ifd, pidfd, cancel_fd);
             if (r < 0)
                 return berr(err, BERTH_EINTERNAL, "wait cancelled");
         }
@@ -195,7 +206,7 @@ int berth_container_wait(berth_engine *e, const char *name, berth_wait_condition
             _cleanup_ctr_ struct ctr *now = NULL;
             if (ctr_reload(e, id, &now, NULL) < 0)
                 break;
-            r = wait_inotify(ifd, cancel_fd);
+            r = wait_inotify(ifd, -1, cancel_fd);
             if (r < 0)
                 return berr(err, BERTH_EINTERNAL, "wait cancelled");
         }

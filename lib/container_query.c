@@ -17,6 +17,7 @@
 #include "engine_int.h"
 #include "errors.h"
 #include "image_store.h"
+#include "layer.h"
 #include "util.h"
 
 static json_t *time_str(int64_t ns)
@@ -91,12 +92,10 @@ static json_t *inspect_doc(berth_engine *e, const struct ctr *c)
     _cleanup_free_ char *name = xasprintf("/%s", c->name);
 
     buf_t lower = { 0 };
-    struct image_rec *img = NULL;
-    if (image_store_lookup(e, c->image_id, &img, NULL) == 0) {
-        size_t n = strv_length(img->layer_dirs);
-        for (size_t i = n; i-- > 0;)
-            buf_appendf(&lower, "%s%s", lower.len ? ":" : "", img->layer_dirs[i]);
-        image_rec_free(img);
+    for (size_t i = json_array_size(c->layers); i-- > 0;) {
+        _cleanup_free_ char *dir =
+            layer_dir_path(e, json_string_value(json_array_get(c->layers, i)));
+        buf_appendf(&lower, "%s%s", lower.len ? ":" : "", dir);
     }
     _cleanup_free_ char *lower_s = buf_steal(&lower);
 

@@ -23,6 +23,7 @@
 #include "errors.h"
 #include "image_store.h"
 #include "inroot.h"
+#include "layer.h"
 #include "runtime.h"
 #include "spec.h"
 #include "userdb.h"
@@ -147,20 +148,24 @@ static int spawn_monitor(berth_engine *e, const struct ctr *c, const char *lower
     return 0;
 }
 
-/* "lowerdir" for overlayfs: the top layer first. */
-static int lower_dirs(const struct image_rec *img, char **out, berth_error *err)
+/* "lowerdir" for overlayfs, from the container's own layer list: the top
+ * layer first. */
+static int lower_dirs(berth_engine *e, const struct ctr *c, char **out, berth_error *err)
 {
-    size_t n = strv_length(img->layer_dirs);
+    size_t n = json_array_size(c->layers);
     if (n == 0)
-        return berr(err, BERTH_EINTERNAL, "image %s has no layers", img->id);
+        return berr(err, BERTH_EINTERNAL, "container %s has no layers", c->id);
     buf_t b = { 0 };
     for (size_t i = n; i-- > 0;) {
-        if (strpbrk(img->layer_dirs[i], ":,")) {
+        _cleanup_free_ char *dir =
+            layer_dir_path(e, json_string_value(json_array_get(c->layers, i)));
+        struct stat st;
+        if (strpbrk(dir, ":,") || stat(dir, &st) < 0) {
             buf_free(&b);
-            return berr(err, BERTH_EINTERNAL, "layer path %s cannot be given to overlayfs",
-                        img->layer_dirs[i]);
+            return berr(err, BERTH_EINTERNAL, "layer %s of container %s is %s", dir, c->id,
+                        strpbrk(dir, ":,") ? "not a path overlayfs takes" : "missing");
         }
-        buf_appendf(&b, "%s%s", b.len ? ":" : "", img->layer_dirs[i]);
+        buf_appendf(&b, "%s%s", b.len ? ":" : "", dir);
     }
     *out = buf_steal(&b);
     return 0;
@@ -219,13 +224,8 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
     if (!str_eq(c->state, "created") && !str_eq(c->state, "exited"))
         return berr(err, BERTH_ECONFLICT, "cannot start container %s in state %s", c->id, c->state);
 
-    struct image_rec *img = NULL;
-    int r = image_store_lookup(e, c->image_id, &img, err);
-    if (r < 0)
-        return r;
     _cleanup_free_ char *lower = NULL;
-    r = lower_dirs(img, &lower, err);
-    image_rec_free(img);
+    int r = lower_dirs(e, c, &lower, err);
     if (r < 0)
         return r;
 

@@ -52,6 +52,7 @@ struct ctr *ctr_from_row(sqlite3_stmt *s)
     c->oom_killed = sqlite3_column_int(s, i++) != 0;
     c->auto_remove = sqlite3_column_int(s, i++) != 0;
     c->restart_count = sqlite3_column_int(s, i++);
+    c->layers = parse_json(db_col_text(s, i++), json_array());
     return c;
 }
 
@@ -72,6 +73,7 @@ void ctr_free(struct ctr *c)
     free(c->runtime_path);
     free(c->state);
     free(c->error);
+    json_decref(c->layers);
     free(c);
 }
 

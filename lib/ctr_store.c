@@ -1,9 +1,10 @@
 /* ctr_store.c - the container row updates shared with berth-monitor. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "ctr_store.h"
 #include "db.h"
@@ -74,17 +75,73 @@ int ctr_store_set_start_failed(sqlite3 *db, const char *id, int exit_code, const
     return step_done(db, s, err, "record failed start");
 }
 
-int ctr_store_remove_row(sqlite3 *db, const char *id, berth_error *err)
+static bool exists(sqlite3 *db, const char *sql, const char *arg)
 {
     _cleanup_stmt_ sqlite3_stmt *s = NULL;
-    int r = db_prepare(db, "DELETE FROM containers WHERE id=?1", &s, err);
-    if (r < 0)
-        return r;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    return step_done(db, s, err, "delete container");
+    if (db_prepare(db, sql, &s, NULL) < 0)
+        return true; /* when in doubt, keep */
+    sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+    return sqlite3_step(s) != SQLITE_DONE;
 }
 
-int ctr_store_remove_files(const char *root, const char *runroot, const char *id, berth_error *err)
+int ctr_store_remove_row(sqlite3 *db, const char *id, char ***doomed, berth_error *err)
+{
+    int r = db_begin(db, err);
+    if (r < 0)
+        return r;
+    json_t *layers = NULL;
+    {
+        _cleanup_stmt_ sqlite3_stmt *q = NULL;
+        if ((r = db_prepare(db, "SELECT layers FROM containers WHERE id=?1", &q, err)) < 0)
+            goto fail;
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            layers = json_loads(db_col_text(q, 0), 0, NULL);
+    }
+    {
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        if ((r = db_prepare(db, "DELETE FROM containers WHERE id=?1", &s, err)) < 0)
+            goto fail;
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        if ((r = step_done(db, s, err, "delete container")) < 0)
+            goto fail;
+    }
+    /* Layers kept only for this container (its image was deleted while it
+     * existed) go with it. */
+    size_t i;
+    json_t *v;
+    json_array_foreach(layers, i, v)
+    {
+        const char *diff_id = json_string_value(v);
+        if (!diff_id || exists(db, "SELECT 1 FROM image_layers WHERE diff_id=?1", diff_id) ||
+            exists(db, "SELECT 1 FROM containers WHERE instr(layers, ?1) > 0", diff_id) ||
+            !exists(db, "SELECT 1 FROM layers WHERE diff_id=?1", diff_id))
+            continue;
+        _cleanup_stmt_ sqlite3_stmt *d = NULL;
+        if ((r = db_prepare(db, "DELETE FROM layers WHERE diff_id=?1", &d, err)) < 0)
+            goto fail;
+        sqlite3_bind_text(d, 1, diff_id, -1, SQLITE_STATIC);
+        if ((r = step_done(db, d, err, "delete layer")) < 0)
+            goto fail;
+        if (doomed)
+            strv_push(doomed, diff_id);
+    }
+    json_decref(layers);
+    return db_commit(db, err);
+fail:
+    json_decref(layers);
+    db_rollback(db);
+    return r;
+}
+
+static const char *hex_of(const char *digest)
+{
+    const char *colon = strchr(digest, ':');
+    return colon ? colon + 1 : digest;
+}
+
+int ctr_store_remove_files(const char *root, const char *runroot, const char *id,
+                           char *const *doomed_layers, berth_error *err)
 {
     _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
     _cleanup_free_ char *rundir = xasprintf("%s/containers/%s", runroot, id);
@@ -92,6 +149,13 @@ int ctr_store_remove_files(const char *root, const char *runroot, const char *id
     trace_point("remove rundir");
     int fr2 = rm_rf(dir);
     trace_point("remove dir");
+    /* the image store's layout: layers/<hex>/ and blobs/sha256/<hex> */
+    for (size_t i = 0; doomed_layers && doomed_layers[i]; i++) {
+        _cleanup_free_ char *ldir = xasprintf("%s/layers/%s", root, hex_of(doomed_layers[i]));
+        _cleanup_free_ char *blob = xasprintf("%s/blobs/sha256/%s", root, hex_of(doomed_layers[i]));
+        rm_rf(ldir);
+        unlink(blob);
+    }
     if (fr < 0 || fr2 < 0)
         return berr_errno(err, BERTH_EINTERNAL, fr < 0 ? -fr : -fr2,
                           "container %s removed, but not all of its files", id);
@@ -103,36 +167,54 @@ int ctr_store_remove(sqlite3 *db, const char *root, const char *runroot, const c
 {
     /* The row goes first: a crash after it leaves orphan files, which are
      * harmless, and never a row that points at missing files. */
-    int r = ctr_store_remove_row(db, id, err);
+    _cleanup_strv_ char **doomed = NULL;
+    int r = ctr_store_remove_row(db, id, &doomed, err);
     if (r < 0)
         return r;
-    return ctr_store_remove_files(root, runroot, id, err);
+    return ctr_store_remove_files(root, runroot, id, doomed, err);
 }
 
-uint64_t proc_starttime(pid_t pid)
+/* Reads the state letter and start time (fields 3 and 22) of a process.
+ * Returns false when it cannot be read. */
+static bool proc_stat(pid_t pid, char *state, uint64_t *starttime)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     _cleanup_free_ char *c = NULL;
     if (read_file(path, &c, NULL) < 0)
-        return 0;
+        return false;
     /* the command name may hold spaces and parentheses: skip past the last ')' */
     char *p = strrchr(c, ')');
-    if (!p)
-        return 0;
+    if (!p || p[1] != ' ')
+        return false;
+    *state = p[2];
     p++;
-    /* after ')': field 3 (state) ... field 22 (starttime) */
-    for (int field = 3; field < 22 && p; field++) {
+    /* p is at the space before field 3; walk to the one before field 22 */
+    for (int field = 3; field < 22 && p; field++)
         p = strchr(p + 1, ' ');
-    }
-    return p ? strtoull(p + 1, NULL, 10) : 0;
+    if (!p)
+        return false;
+    *starttime = strtoull(p + 1, NULL, 10);
+    return true;
+}
+
+uint64_t proc_starttime(pid_t pid)
+{
+    char state;
+    uint64_t start;
+    return proc_stat(pid, &state, &start) ? start : 0;
 }
 
 bool proc_alive(pid_t pid, uint64_t starttime)
 {
     if (pid <= 0)
         return false;
-    if (kill(pid, 0) < 0 && errno == ESRCH)
+    char state;
+    uint64_t start;
+    if (!proc_stat(pid, &state, &start))
         return false;
-    return starttime == 0 || proc_starttime(pid) == starttime;
+    /* a zombie has exited; its parent just has not reaped it yet */
+    if (state == 'Z' || state == 'X')
+        return false;
+    return starttime == 0 || start == starttime;
 }

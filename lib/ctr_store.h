@@ -27,9 +27,13 @@ int ctr_store_set_start_failed(sqlite3 *db, const char *id, int exit_code, const
 int ctr_store_remove(sqlite3 *db, const char *root, const char *runroot, const char *id,
                      berth_error *err);
 
-/* The two halves of ctr_store_remove. */
-int ctr_store_remove_row(sqlite3 *db, const char *id, berth_error *err);
-int ctr_store_remove_files(const char *root, const char *runroot, const char *id, berth_error *err);
+/* The two halves of ctr_store_remove. The first deletes the row and, in
+ * the same transaction, the rows of layers that only this container still
+ * used (its image was deleted meanwhile); *doomed (may be NULL) gets their
+ * diff_ids. The second removes the container's files and those layers'. */
+int ctr_store_remove_row(sqlite3 *db, const char *id, char ***doomed, berth_error *err);
+int ctr_store_remove_files(const char *root, const char *runroot, const char *id,
+                           char *const *doomed_layers, berth_error *err);
 
 /* The start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
 uint64_t proc_starttime(pid_t pid);

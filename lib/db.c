@@ -59,7 +59,8 @@ static const char schema_v1[] =
     "  finished INTEGER NOT NULL DEFAULT 0,"
     "  oom_killed INTEGER NOT NULL DEFAULT 0,"
     "  restart_count INTEGER NOT NULL DEFAULT 0,"
-    "  auto_remove INTEGER NOT NULL DEFAULT 0);"
+    "  auto_remove INTEGER NOT NULL DEFAULT 0,"
+    "  layers TEXT NOT NULL DEFAULT '[]');" /* JSON diff_ids, lowest first */
     "CREATE INDEX containers_image ON containers(image_id);"
     "CREATE INDEX containers_state ON containers(state);"
     "INSERT INTO schema_version VALUES (1);";

@@ -930,6 +930,11 @@ static int delete_image(struct removal *rm, berth_error *err)
         _cleanup_free_ char *user = NULL;
         int q = query_id(rm->e, "SELECT image_id FROM image_layers WHERE diff_id=? LIMIT 1",
                          diff_ids[i], &user, err);
+        /* a container keeps the layers it runs on, even when its image goes
+         * (rmi -f of an image a stopped container uses), as Docker does */
+        if (q == BERTH_ENOTFOUND)
+            q = query_id(rm->e, "SELECT id FROM containers WHERE instr(layers, ?) > 0 LIMIT 1",
+                         diff_ids[i], &user, err);
         if (q == BERTH_ENOTFOUND && !strv_contains(rm->doomed_layers, diff_ids[i])) {
             r = exec_bind(rm->e, "DELETE FROM layers WHERE diff_id=?", diff_ids[i], NULL, -1, err);
             strv_push(&rm->doomed_layers, diff_ids[i]);

@@ -46,7 +46,8 @@ struct monitor {
     struct client **clients;
     size_t n_clients;
 
-    struct sqlite3 *db; /* open from "ready" until the start is recorded */
+    struct sqlite3 *db;   /* open from "ready" until the start is recorded */
+    char **doomed_layers; /* layers removed with an auto-remove container */
     pid_t ctr_pid;
     bool exited;
     int exit_status;

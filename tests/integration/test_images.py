@@ -714,9 +714,6 @@ def docker_table(rows):
     return "".join("".join(r[c].ljust(widths[c]) for c in range(4)) + r[4] + "\n" for r in rows)
 
 
-@pytest.mark.xfail(strict=True, reason="berth's tables pad columns to width+3 but docker's "
-                   "tabwriter also has a minimum cell width of 10 (cli/table.c table_print), "
-                   "so e.g. TAG 'latest' gets 3 trailing spaces instead of 4")
 def test_images_table_has_dockers_column_widths(berth, rootfs_tar):
     assert berth.out("images") == "REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n"
     berth("import", rootfs_tar, "busybox")
@@ -808,9 +805,6 @@ def test_rmi_of_an_image_a_stopped_container_uses(bb):
     assert bb.out("images", "-aq") == ""
 
 
-@pytest.mark.xfail(strict=True, reason="rmi -f of an image a stopped container uses deletes the "
-                   "image's layer files too; the container can no longer start "
-                   "(Docker keeps the layers while a container holds them)")
 def test_rmi_force_leaves_a_stopped_container_startable(bb):
     image_id = bb.inspect("busybox")["Id"]
     bb("create", "--name", "keeper", "busybox", "echo", "still here")
@@ -908,8 +902,6 @@ def test_inspect_type_image(bb):
     assert p.returncode != 0 and "is not a valid value for --type" in p.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="inspect --type image of an unknown name says "
-                   "'No such object' where docker says 'No such image' (cli/cmd_inspect.c)")
 def test_inspect_type_image_unknown_says_no_such_image(bb):
     p = bb("inspect", "--type", "image", "nosuch", check=False)
     assert p.returncode != 0 and "No such image: nosuch" in p.stderr

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from conftest import _monitor_pids
+
 
 def test_stdout_and_stderr_are_kept_apart(rt_berth):
     p = rt_berth("run", "--rm", "busybox", "sh", "-c",
@@ -257,3 +259,31 @@ def test_default_isolation(bb):
 def test_read_only_root(bb):
     p = bb("run", "--rm", "--read-only", "busybox", "touch", "/x", check=False)
     assert p.returncode != 0 and "Read-only file system" in p.stderr
+
+
+def test_a_killed_monitor_is_noticed(bb):
+    """The monitor dies before it can record the exit (kill -9): the next
+    look at the container records exit code 255, and nothing hangs."""
+    cid = bb.out("run", "-d", "busybox", "sleep", "1000").strip()
+    pid = bb.inspect(cid)["State"]["Pid"]
+    monitors = _monitor_pids(bb.root)
+    assert len(monitors) == 1
+    os.kill(monitors[0], 9)
+    assert bb.out("wait", cid, timeout=20) == "255\n"
+    state = bb.inspect(cid)["State"]
+    assert state["Status"] == "exited" and state["ExitCode"] == 255
+    assert "monitor" in state["Error"]
+    # the orphaned process was killed (it may linger as a zombie until
+    # init reaps it: the monitor, its parent, is gone)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            break
+        if state in ("Z", "X"):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"container process {pid} still runs")
+    bb("rm", cid)
