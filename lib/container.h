@@ -30,13 +30,14 @@ struct ctr {
     int restart_count;
     json_t *layers; /* array of diff_ids, lowest first: the container's own
                      * record, so it runs on even if its image is deleted */
+    json_t *mounts; /* Docker's inspect Mounts (volumes) */
 };
 
 /* The column list that ctr_from_row() reads, in order. */
 #define CTR_COLUMNS                                                                                \
     "seq, id, name, image_id, image_ref, created, config, hostconfig, path, args, labels,"         \
     " runtime, runtime_path, state, pid, monitor_pid, monitor_start, exit_code, error, started,"   \
-    " finished, oom_killed, auto_remove, restart_count, layers"
+    " finished, oom_killed, auto_remove, restart_count, layers, mounts"
 
 struct sqlite3_stmt;
 struct ctr *ctr_from_row(struct sqlite3_stmt *s);

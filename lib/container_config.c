@@ -426,8 +426,6 @@ int create_config_build(const json_t *req, const json_t *image_doc, const char *
     if (net && !is_zero(net))
         return berr(err, BERTH_EINVAL,
                     "NetworkingConfig.EndpointsConfig is not supported by berth yet");
-    if (!is_zero_field("Volumes", json_object_get(req, "Volumes")))
-        return berr(err, BERTH_EINVAL, "Config.Volumes is not supported by berth yet");
     if (!is_zero(json_object_get(req, "Healthcheck")))
         return berr(err, BERTH_EINVAL, "Config.Healthcheck is not supported by berth yet");
     if (!is_zero(json_object_get(req, "MacAddress")))
@@ -529,7 +527,27 @@ int create_config_build(const json_t *req, const json_t *image_doc, const char *
     json_t *labels = merge_objects(json_object_get(img, "Labels"), json_object_get(req, "Labels"));
     json_t *ports =
         merge_objects(json_object_get(img, "ExposedPorts"), json_object_get(req, "ExposedPorts"));
-    json_t *volumes = merge_objects(json_object_get(img, "Volumes"), NULL);
+    json_t *volumes =
+        merge_objects(json_object_get(img, "Volumes"), json_object_get(req, "Volumes"));
+    const char *vkey;
+    json_t *vval;
+    json_object_foreach(volumes, vkey, vval)
+    {
+        if (vkey[0] != '/' || strcmp(vkey, "/") == 0 || strstr(vkey, "/../") ||
+            str_has_suffix(vkey, "/..")) {
+            json_decref(volumes);
+            json_decref(labels);
+            json_decref(ports);
+            json_decref(merged_env);
+            json_decref(entry);
+            json_decref(cmd);
+            create_config_clear(out);
+            return berr(err, BERTH_EINVAL,
+                        "invalid volume destination %s: it must be an "
+                        "absolute path other than /",
+                        vkey);
+        }
+    }
     const char *user = json_get_str(req, "User", "");
     if (!*user)
         user = json_get_str(img, "User", "");

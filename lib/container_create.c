@@ -87,7 +87,7 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
                       const char *image_ref, const struct create_config *cc, const char *runtime,
                       const char *runtime_path, const char *config_s, const char *host_s,
                       const char *args_s, const char *labels_s, const char *layers_s,
-                      berth_error *err)
+                      const char *mounts_s, char *const *volumes, berth_error *err)
 {
     int r = db_begin(e->db, err);
     if (r < 0)
@@ -105,8 +105,8 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
     r = db_prepare(e->db,
                    "INSERT INTO containers (id, name, image_id, image_ref, created, config,"
                    " hostconfig, path, args, labels, runtime, runtime_path, state,"
-                   " auto_remove, layers)"
-                   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,'created',?13,?14)",
+                   " auto_remove, layers, mounts)"
+                   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,'created',?13,?14,?15)",
                    &s, err);
     if (r < 0)
         goto fail;
@@ -124,6 +124,7 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
     sqlite3_bind_text(s, 12, runtime_path, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 13, json_get_bool(cc->hostconfig, "AutoRemove"));
     sqlite3_bind_text(s, 14, layers_s, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 15, mounts_s, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
         if ((sqlite3_extended_errcode(e->db) & 0xff) == SQLITE_CONSTRAINT) {
             db_rollback(e->db);
@@ -132,10 +133,59 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
         r = db_error(e->db, err, "create container");
         goto fail;
     }
+    for (size_t i = 0; volumes && volumes[i]; i++) {
+        _cleanup_stmt_ sqlite3_stmt *v = NULL;
+        r = db_prepare(e->db,
+                       "INSERT INTO volumes (name, created, anonymous, container_id)"
+                       " VALUES (?1, ?2, 1, ?3)",
+                       &v, err);
+        if (r < 0)
+            goto fail;
+        sqlite3_bind_text(v, 1, volumes[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(v, 2, now_ns());
+        sqlite3_bind_text(v, 3, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(v) != SQLITE_DONE) {
+            r = db_error(e->db, err, "create volume");
+            goto fail;
+        }
+    }
     return db_commit(e->db, err);
 fail:
     db_rollback(e->db);
     return r;
+}
+
+/* An anonymous volume for each path in Config.Volumes (the image's VOLUME
+ * instructions and the request's), as Docker makes them: a directory
+ * <root>/volumes/<name>/_data mounted at the path. The image's content at
+ * that path is copied in at the first start. */
+static int make_volumes(berth_engine *e, const json_t *config, json_t **mounts_out,
+                        char ***names_out, berth_error *err)
+{
+    json_t *mounts = json_array();
+    const char *dest;
+    json_t *v;
+    json_object_foreach(json_object_get(config, "Volumes"), dest, v)
+    {
+        char name[65];
+        if (random_hex(name, 32) < 0) {
+            json_decref(mounts);
+            return berr(err, BERTH_EINTERNAL, "no randomness for a volume name");
+        }
+        _cleanup_free_ char *data = xasprintf("%s/volumes/%s/_data", e->root, name);
+        int r = mkdir_p(data, 0755);
+        if (r < 0) {
+            json_decref(mounts);
+            return berr_errno(err, BERTH_EINTERNAL, -r, "cannot create volume %s", name);
+        }
+        strv_push(names_out, name);
+        json_array_append_new(mounts,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
+                                        "volume", "Name", name, "Source", data, "Destination", dest,
+                                        "Driver", "local", "Mode", "", "RW", 1, "Propagation", ""));
+    }
+    *mounts_out = mounts;
+    return 0;
 }
 
 int berth_container_create(berth_engine *e, const berth_create_opts *opts, char **id_out,
@@ -191,7 +241,9 @@ int berth_container_create(berth_engine *e, const berth_create_opts *opts, char 
     _cleanup_free_ char *dir = engine_ctr_dir(e, id);
     _cleanup_close_ int dfd = -1;
     _cleanup_free_ char *config_s = NULL, *host_s = NULL, *args_s = NULL, *labels_s = NULL;
-    _cleanup_free_ char *layers_s = NULL;
+    _cleanup_free_ char *layers_s = NULL, *mounts_s = NULL;
+    _cleanup_strv_ char **volumes = NULL;
+    json_t *mounts = NULL;
     if (mkdir(dir, 0710) < 0) {
         r = berr_errno(err, BERTH_EINTERNAL, errno, "cannot create %s", dir);
         goto out;
@@ -217,8 +269,13 @@ int berth_container_create(berth_engine *e, const berth_create_opts *opts, char 
         r = berr(err, BERTH_EINTERNAL, "image %s has no layers", img->id);
         goto fail_dir;
     }
+    r = make_volumes(e, cc.config, &mounts, &volumes, err);
+    if (r < 0)
+        goto fail_dir;
+    mounts_s = json_dumps(mounts, JSON_COMPACT);
+    json_decref(mounts);
     r = insert_row(e, id, final_name, img->id, image_name, &cc, runtime, runtime_path, config_s,
-                   host_s, args_s, labels_s, layers_s, err);
+                   host_s, args_s, labels_s, layers_s, mounts_s, volumes, err);
     if (r < 0)
         goto fail_dir;
     trace_point("create done");
@@ -228,6 +285,10 @@ int berth_container_create(berth_engine *e, const berth_create_opts *opts, char 
     goto out;
 fail_dir:
     rm_rf(dir);
+    for (size_t i = 0; volumes && volumes[i]; i++) {
+        _cleanup_free_ char *vdir = xasprintf("%s/volumes/%s", e->root, volumes[i]);
+        rm_rf(vdir);
+    }
 out:
     create_config_clear(&cc);
     image_rec_free(img);

@@ -252,7 +252,7 @@ int berth_container_remove(berth_engine *e, const char *name, const berth_remove
         return 0;
     if (ctr_is_running(c))
         return berr(err, BERTH_ECONFLICT, "container %s was started again while being removed", id);
-    return ctr_store_remove(e->db, e->root, e->runroot, id, err);
+    return ctr_store_remove(e->db, e->root, e->runroot, id, opts->volumes, err);
 }
 
 int berth_container_rename(berth_engine *e, const char *name, const char *new_name,

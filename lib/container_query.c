@@ -119,7 +119,7 @@ static json_t *inspect_doc(berth_engine *e, const struct ctr *c)
                         json_pack("{s:{s:s, s:s, s:s, s:s}, s:s}", "Data", "LowerDir", lower_s,
                                   "MergedDir", p_merged, "UpperDir", p_upper, "WorkDir", p_work,
                                   "Name", "overlay2"));
-    json_object_set_new(doc, "Mounts", json_array());
+    json_object_set(doc, "Mounts", c->mounts);
     json_object_set(doc, "Config", c->config);
     json_object_set_new(doc, "NetworkSettings", network_settings(c, true));
     return doc;
@@ -407,6 +407,7 @@ static json_t *summary(berth_engine *e, const struct ctr *c, bool size, int64_t 
                   c->labels, "State", c->state, "Status", status, "HostConfig", "NetworkMode",
                   json_get_str(c->hostconfig, "NetworkMode", "default"), "NetworkSettings",
                   network_settings(c, false), "Mounts");
+    json_object_set(s, "Mounts", c->mounts);
     if (size) {
         _cleanup_free_ char *upper = xasprintf("%s/containers/%s/upper", e->root, c->id);
         int64_t rw = dir_size(upper);

@@ -5,6 +5,7 @@
  * user inside that root, write config.json, attach if asked, and let the
  * monitor run the runtime. No polling, no sleeps: each step waits on the
  * monitor's sync pipe. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -198,6 +199,37 @@ static int resolve_user(const struct ctr *c, int rootfd, struct exec_user *u, be
     return 0;
 }
 
+/* A volume still empty gets the image's content at its path, as Docker
+ * does when it mounts a new volume. */
+static int fill_volumes(const struct ctr *c, int rootfd, berth_error *err)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(c->mounts, i, m)
+    {
+        if (strcmp(json_get_str(m, "Type", ""), "volume") != 0)
+            continue;
+        const char *src = json_get_str(m, "Source", "");
+        _cleanup_close_ int dst = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dst < 0)
+            return berr_errno(err, BERTH_EINTERNAL, errno, "volume %s",
+                              json_get_str(m, "Name", ""));
+        _cleanup_closedir_ DIR *d = fdopendir(fcntl(dst, F_DUPFD_CLOEXEC, 3));
+        bool empty = true;
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                empty = false;
+        if (!empty)
+            continue;
+        int r = inroot_copy_tree(rootfd, json_get_str(m, "Destination", ""), dst);
+        if (r < 0)
+            return berr_errno(err, BERTH_EINTERNAL, -r, "cannot copy %s into volume %s",
+                              json_get_str(m, "Destination", ""), json_get_str(m, "Name", ""));
+    }
+    return 0;
+}
+
 static int prepare_rundir(const char *rundir, berth_error *err)
 {
     int r = mkdir_p(rundir, 0700);
@@ -271,6 +303,11 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
     if (*workdir && (r = inroot_mkdir_p(rootfd, workdir, 0755)) < 0) {
         exec_user_clear(&user);
         return berr_errno(err, BERTH_EINVAL, -r, "cannot create the working directory %s", workdir);
+    }
+    r = fill_volumes(c, rootfd, err);
+    if (r < 0) {
+        exec_user_clear(&user);
+        return r;
     }
     struct spec_host host;
     spec_host_probe(&host);

@@ -53,6 +53,7 @@ struct ctr *ctr_from_row(sqlite3_stmt *s)
     c->auto_remove = sqlite3_column_int(s, i++) != 0;
     c->restart_count = sqlite3_column_int(s, i++);
     c->layers = parse_json(db_col_text(s, i++), json_array());
+    c->mounts = parse_json(db_col_text(s, i++), json_array());
     return c;
 }
 
@@ -74,6 +75,7 @@ void ctr_free(struct ctr *c)
     free(c->state);
     free(c->error);
     json_decref(c->layers);
+    json_decref(c->mounts);
     free(c);
 }
 

@@ -84,19 +84,39 @@ static bool exists(sqlite3 *db, const char *sql, const char *arg)
     return sqlite3_step(s) != SQLITE_DONE;
 }
 
-int ctr_store_remove_row(sqlite3 *db, const char *id, char ***doomed, berth_error *err)
+void ctr_removal_clear(struct ctr_removal *rm)
+{
+    strv_free(rm->layers);
+    strv_free(rm->volumes);
+    rm->layers = rm->volumes = NULL;
+}
+
+static int delete_by(sqlite3 *db, const char *sql, const char *arg, berth_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *d = NULL;
+    int r = db_prepare(db, sql, &d, err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(d, 1, arg, -1, SQLITE_STATIC);
+    return step_done(db, d, err, "delete");
+}
+
+int ctr_store_remove_row(sqlite3 *db, const char *id, bool volumes, struct ctr_removal *out,
+                         berth_error *err)
 {
     int r = db_begin(db, err);
     if (r < 0)
         return r;
-    json_t *layers = NULL;
+    json_t *layers = NULL, *mounts = NULL;
     {
         _cleanup_stmt_ sqlite3_stmt *q = NULL;
-        if ((r = db_prepare(db, "SELECT layers FROM containers WHERE id=?1", &q, err)) < 0)
+        if ((r = db_prepare(db, "SELECT layers, mounts FROM containers WHERE id=?1", &q, err)) < 0)
             goto fail;
         sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW)
+        if (sqlite3_step(q) == SQLITE_ROW) {
             layers = json_loads(db_col_text(q, 0), 0, NULL);
+            mounts = json_loads(db_col_text(q, 1), 0, NULL);
+        }
     }
     {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
@@ -117,19 +137,27 @@ int ctr_store_remove_row(sqlite3 *db, const char *id, char ***doomed, berth_erro
             exists(db, "SELECT 1 FROM containers WHERE instr(layers, ?1) > 0", diff_id) ||
             !exists(db, "SELECT 1 FROM layers WHERE diff_id=?1", diff_id))
             continue;
-        _cleanup_stmt_ sqlite3_stmt *d = NULL;
-        if ((r = db_prepare(db, "DELETE FROM layers WHERE diff_id=?1", &d, err)) < 0)
+        if ((r = delete_by(db, "DELETE FROM layers WHERE diff_id=?1", diff_id, err)) < 0)
             goto fail;
-        sqlite3_bind_text(d, 1, diff_id, -1, SQLITE_STATIC);
-        if ((r = step_done(db, d, err, "delete layer")) < 0)
+        if (out)
+            strv_push(&out->layers, diff_id);
+    }
+    json_array_foreach(volumes ? mounts : NULL, i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "Name"));
+        if (!name || !exists(db, "SELECT 1 FROM volumes WHERE name=?1 AND anonymous=1", name))
+            continue;
+        if ((r = delete_by(db, "DELETE FROM volumes WHERE name=?1", name, err)) < 0)
             goto fail;
-        if (doomed)
-            strv_push(doomed, diff_id);
+        if (out)
+            strv_push(&out->volumes, name);
     }
     json_decref(layers);
+    json_decref(mounts);
     return db_commit(db, err);
 fail:
     json_decref(layers);
+    json_decref(mounts);
     db_rollback(db);
     return r;
 }
@@ -141,7 +169,7 @@ static const char *hex_of(const char *digest)
 }
 
 int ctr_store_remove_files(const char *root, const char *runroot, const char *id,
-                           char *const *doomed_layers, berth_error *err)
+                           const struct ctr_removal *rm, berth_error *err)
 {
     _cleanup_free_ char *dir = xasprintf("%s/containers/%s", root, id);
     _cleanup_free_ char *rundir = xasprintf("%s/containers/%s", runroot, id);
@@ -150,11 +178,15 @@ int ctr_store_remove_files(const char *root, const char *runroot, const char *id
     int fr2 = rm_rf(dir);
     trace_point("remove dir");
     /* the image store's layout: layers/<hex>/ and blobs/sha256/<hex> */
-    for (size_t i = 0; doomed_layers && doomed_layers[i]; i++) {
-        _cleanup_free_ char *ldir = xasprintf("%s/layers/%s", root, hex_of(doomed_layers[i]));
-        _cleanup_free_ char *blob = xasprintf("%s/blobs/sha256/%s", root, hex_of(doomed_layers[i]));
+    for (size_t i = 0; rm && rm->layers && rm->layers[i]; i++) {
+        _cleanup_free_ char *ldir = xasprintf("%s/layers/%s", root, hex_of(rm->layers[i]));
+        _cleanup_free_ char *blob = xasprintf("%s/blobs/sha256/%s", root, hex_of(rm->layers[i]));
         rm_rf(ldir);
         unlink(blob);
+    }
+    for (size_t i = 0; rm && rm->volumes && rm->volumes[i]; i++) {
+        _cleanup_free_ char *vdir = xasprintf("%s/volumes/%s", root, rm->volumes[i]);
+        rm_rf(vdir);
     }
     if (fr < 0 || fr2 < 0)
         return berr_errno(err, BERTH_EINTERNAL, fr < 0 ? -fr : -fr2,
@@ -163,15 +195,16 @@ int ctr_store_remove_files(const char *root, const char *runroot, const char *id
 }
 
 int ctr_store_remove(sqlite3 *db, const char *root, const char *runroot, const char *id,
-                     berth_error *err)
+                     bool volumes, berth_error *err)
 {
     /* The row goes first: a crash after it leaves orphan files, which are
      * harmless, and never a row that points at missing files. */
-    _cleanup_strv_ char **doomed = NULL;
-    int r = ctr_store_remove_row(db, id, &doomed, err);
-    if (r < 0)
-        return r;
-    return ctr_store_remove_files(root, runroot, id, doomed, err);
+    struct ctr_removal rm = { NULL, NULL };
+    int r = ctr_store_remove_row(db, id, volumes, &rm, err);
+    if (r == 0)
+        r = ctr_store_remove_files(root, runroot, id, &rm, err);
+    ctr_removal_clear(&rm);
+    return r;
 }
 
 /* Reads the state letter and start time (fields 3 and 22) of a process.

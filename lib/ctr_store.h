@@ -23,17 +23,26 @@ int ctr_store_set_exited(sqlite3 *db, const char *id, int exit_code, bool oom, i
 int ctr_store_set_start_failed(sqlite3 *db, const char *id, int exit_code, const char *error,
                                berth_error *err);
 
-/* Deletes the container's row, then its state and run directories. */
+/* What goes with a container besides its own directories. */
+struct ctr_removal {
+    char **layers;  /* diff_ids of layers only it still used */
+    char **volumes; /* names of its anonymous volumes */
+};
+void ctr_removal_clear(struct ctr_removal *rm);
+
+/* Deletes the container's row, then its state and run directories; with
+ * volumes, also its anonymous volumes (as `rm -v` and `run --rm` do). */
 int ctr_store_remove(sqlite3 *db, const char *root, const char *runroot, const char *id,
-                     berth_error *err);
+                     bool volumes, berth_error *err);
 
 /* The two halves of ctr_store_remove. The first deletes the row and, in
  * the same transaction, the rows of layers that only this container still
- * used (its image was deleted meanwhile); *doomed (may be NULL) gets their
- * diff_ids. The second removes the container's files and those layers'. */
-int ctr_store_remove_row(sqlite3 *db, const char *id, char ***doomed, berth_error *err);
+ * used (its image was deleted meanwhile) and of its anonymous volumes; out
+ * gets their names. The second removes the files of all of those. */
+int ctr_store_remove_row(sqlite3 *db, const char *id, bool volumes, struct ctr_removal *out,
+                         berth_error *err);
 int ctr_store_remove_files(const char *root, const char *runroot, const char *id,
-                           char *const *doomed_layers, berth_error *err);
+                           const struct ctr_removal *rm, berth_error *err);
 
 /* The start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
 uint64_t proc_starttime(pid_t pid);

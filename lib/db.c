@@ -4,6 +4,7 @@
  * data is in the kernel before COMMIT returns) and the database can never be
  * corrupted; only a power loss may drop the very last commits. */
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -60,7 +61,13 @@ static const char schema_v1[] =
     "  oom_killed INTEGER NOT NULL DEFAULT 0,"
     "  restart_count INTEGER NOT NULL DEFAULT 0,"
     "  auto_remove INTEGER NOT NULL DEFAULT 0,"
-    "  layers TEXT NOT NULL DEFAULT '[]');" /* JSON diff_ids, lowest first */
+    "  layers TEXT NOT NULL DEFAULT '[]',"  /* JSON diff_ids, lowest first */
+    "  mounts TEXT NOT NULL DEFAULT '[]');" /* Docker's inspect Mounts */
+    "CREATE TABLE volumes("
+    "  name TEXT PRIMARY KEY,"
+    "  created INTEGER NOT NULL,"
+    "  anonymous INTEGER NOT NULL,"
+    "  container_id TEXT NOT NULL DEFAULT '');" /* the creator of an anonymous one */
     "CREATE INDEX containers_image ON containers(image_id);"
     "CREATE INDEX containers_state ON containers(state);"
     "INSERT INTO schema_version VALUES (1);";
@@ -117,16 +124,46 @@ const char *db_col_text(sqlite3_stmt *s, int col)
     return t ? (const char *)t : "";
 }
 
+/* Some statements of the first open (switching to WAL, the schema check
+ * while another process creates the schema) get SQLITE_BUSY without the
+ * busy handler being asked; they are retried for up to 30 s. */
+static int exec_retrying(sqlite3 *db, const char *sql, berth_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return db_error(db, err, "state database");
+        if (attempt > 3000)
+            return db_error(db, err, "state database");
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The schema version, 0 when there is no schema yet, or -1 when the
+ * database stayed busy. */
 static int schema_version(sqlite3 *db)
 {
-    sqlite3_stmt *s = NULL;
-    int v = 0;
-    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, NULL) != SQLITE_OK)
-        return 0; /* no table yet */
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    return v;
+    for (int attempt = 0; attempt < 3000; attempt++) {
+        sqlite3_stmt *s = NULL;
+        int rc = sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            int v = 0;
+            rc = sqlite3_step(s);
+            if (rc == SQLITE_ROW)
+                v = sqlite3_column_int(s, 0);
+            sqlite3_finalize(s);
+            if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                return v;
+        } else if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+            return 0; /* no table yet */
+        }
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return -1;
 }
 
 int db_open(const char *path, sqlite3 **out, berth_error *err)
@@ -148,7 +185,7 @@ int db_open(const char *path, sqlite3 **out, berth_error *err)
      * checkpoint every 64 pages) that is cheap to read at open. */
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     sqlite3_wal_autocheckpoint(db, 64);
-    int r = db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err);
+    int r = exec_retrying(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err);
     if (r < 0)
         goto fail;
 
@@ -156,10 +193,10 @@ int db_open(const char *path, sqlite3 **out, berth_error *err)
     if (v == 0) {
         /* First use, perhaps by two processes at once: the IMMEDIATE
          * transaction serializes them and the loser sees the schema. */
-        r = db_exec(db, "PRAGMA journal_mode=WAL", err);
+        r = exec_retrying(db, "PRAGMA journal_mode=WAL", err);
         if (r < 0)
             goto fail;
-        r = db_begin(db, err);
+        r = exec_retrying(db, "BEGIN IMMEDIATE", err);
         if (r < 0)
             goto fail;
         if (schema_version(db) == 0) {

@@ -145,7 +145,8 @@ int berth_engine_open(berth_engine **out, const berth_engine_opts *opts, berth_e
         add_runtime(e, name, xstrdup(eq + 1), true);
     }
 
-    static const char *root_dirs[] = { "", "/blobs/sha256", "/layers", "/containers", "/tmp" };
+    static const char *root_dirs[] = { "",         "/blobs/sha256", "/layers", "/containers",
+                                       "/volumes", "/tmp" };
     static const char *run_dirs[] = { "", "/containers", "/runtime" };
     /* Made on first use; the run root may have been emptied by a reboot. */
     _cleanup_free_ char *probe_root = xasprintf("%s/tmp", e->root);

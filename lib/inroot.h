@@ -18,4 +18,10 @@ int inroot_read_file(int rootfd, const char *path, size_t max, char **out);
 /* Creates path and its missing parents inside the root (owned by root). */
 int inroot_mkdir_p(int rootfd, const char *path, mode_t mode);
 
+/* Copies the tree at path (inside the root) into the directory dst_fd,
+ * keeping owners, modes, times and symlinks as they are, never following
+ * one; the top directory's owner and mode go to dst_fd itself. A missing
+ * path copies nothing. Returns 0 or -errno. */
+int inroot_copy_tree(int rootfd, const char *path, int dst_fd);
+
 #endif

@@ -200,6 +200,31 @@ static json_t *process_env(const json_t *config, const struct exec_user *user)
     return env;
 }
 
+static size_t depth(const json_t *m)
+{
+    size_t d = 0;
+    for (const char *p = json_string_value(json_object_get(m, "destination")); p && *p; p++)
+        if (*p == '/')
+            d++;
+    return d;
+}
+
+/* Parents before children, otherwise in order (as Docker sorts mounts): a
+ * volume at /etc must not hide the /etc/hosts mounted on it. */
+static void sort_by_depth(json_t *mounts)
+{
+    size_t n = json_array_size(mounts);
+    for (size_t i = 1; i < n; i++) {
+        json_t *m = json_incref(json_array_get(mounts, i));
+        size_t j = i;
+        while (j > 0 && depth(json_array_get(mounts, j - 1)) > depth(m)) {
+            json_array_set(mounts, j, json_array_get(mounts, j - 1));
+            j--;
+        }
+        json_array_set_new(mounts, j, m);
+    }
+}
+
 json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char *ctrdir,
                    const struct spec_host *host)
 {
@@ -251,12 +276,25 @@ json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char
                           mount("/sys/fs/cgroup", "cgroup", "cgroup", "ro,nosuid,noexec,nodev"));
     json_array_append_new(mounts, mount("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
     json_array_append_new(mounts, mount("/dev/shm", "tmpfs", "shm", shm_opts));
+    size_t i;
+    json_t *m;
     static const char *const etc_files[] = { "resolv.conf", "hostname", "hosts" };
     for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
         _cleanup_free_ char *dest = xasprintf("/etc/%s", etc_files[i]);
         _cleanup_free_ char *src = xasprintf("%s/%s", ctrdir, etc_files[i]);
         json_array_append_new(mounts, mount(dest, "bind", src, "rbind,rprivate"));
     }
+
+    /* volumes, after the defaults so they can cover any of them */
+    json_array_foreach(c->mounts, i, m)
+    {
+        bool rw = json_is_true(json_object_get(m, "RW"));
+        json_array_append_new(mounts, mount(json_get_str(m, "Destination", ""), "bind",
+                                            json_get_str(m, "Source", ""),
+                                            rw ? "rbind,rprivate" : "rbind,rprivate,ro"));
+    }
+
+    sort_by_depth(mounts);
 
     json_t *ns = json_array();
     const char *kinds[] = { "pid", "ipc", "uts", "mount" };

@@ -223,7 +223,7 @@ static int db_failed(sqlite3 *db, struct monitor *m, void *arg)
     berth_error err = BERTH_ERROR_INIT;
     ctr_store_set_start_failed(db, m->id, f->code, f->msg, &err);
     if (m->auto_remove)
-        ctr_store_remove(db, m->root, m->runroot, m->id, &err);
+        ctr_store_remove(db, m->root, m->runroot, m->id, true, &err);
     return 0;
 }
 
@@ -348,7 +348,7 @@ static int db_exited(sqlite3 *db, struct monitor *m, void *arg)
     ctr_store_set_exited(db, m->id, x->code, x->oom, m->exit_time, NULL, &err);
     trace_point("monitor db exited");
     if (m->auto_remove)
-        ctr_store_remove_row(db, m->id, &m->doomed_layers, &err);
+        ctr_store_remove_row(db, m->id, true, &m->removal, &err);
     return 0;
 }
 
@@ -397,7 +397,7 @@ static void finish(struct monitor *m)
     trace_point("monitor unmounted");
     if (m->auto_remove) {
         berth_error err = BERTH_ERROR_INIT;
-        ctr_store_remove_files(m->root, m->runroot, m->id, m->doomed_layers, &err);
+        ctr_store_remove_files(m->root, m->runroot, m->id, &m->removal, &err);
     }
     trace_point("monitor recorded");
     unlinkat(m->rundir_fd, "monitor.sock", 0);

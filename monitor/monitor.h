@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctr_store.h"
 #include "logfile.h"
 #include "util.h"
 
@@ -46,8 +47,8 @@ struct monitor {
     struct client **clients;
     size_t n_clients;
 
-    struct sqlite3 *db;   /* open from "ready" until the start is recorded */
-    char **doomed_layers; /* layers removed with an auto-remove container */
+    struct sqlite3 *db;         /* open from "ready" until the start is recorded */
+    struct ctr_removal removal; /* what goes with an auto-remove container */
     pid_t ctr_pid;
     bool exited;
     int exit_status;

@@ -317,8 +317,6 @@ def test_import_stopsignal_is_what_stop_sends(berth, rootfs_tar):
     assert berth.inspect(cid)["State"]["ExitCode"] == 42
 
 
-@pytest.mark.xfail(strict=True, reason="an image's VOLUME is recorded but ignored by run: "
-                   "no anonymous volume is mounted and the directory does not exist")
 def test_import_volume_is_mounted_in_containers(berth, rootfs_tar):
     berth("import", "-c", "VOLUME /data", rootfs_tar, "vol")
     p = berth("run", "--rm", "vol", "sh", "-c", "test -d /data && grep -c ' /data ' /proc/self/mountinfo",

@@ -287,3 +287,31 @@ def test_a_killed_monitor_is_noticed(bb):
     else:
         raise AssertionError(f"container process {pid} still runs")
     bb("rm", cid)
+
+
+def test_image_volumes_are_anonymous_volumes(berth, rootfs_tar):
+    """VOLUME in an image: an anonymous volume holding the image's content at
+    that path, mounted over it; rm keeps it unless -v, --rm removes it."""
+    berth("import", "-c", "VOLUME /data", "-c", "VOLUME /etc", rootfs_tar, "vol")
+    volumes = os.path.join(berth.root, "volumes")
+    out = berth.out("run", "--name", "v1", "vol", "sh", "-c",
+                    "grep -c ' /data ' /proc/self/mountinfo; cat /etc/passwd | head -1;"
+                    " cat /etc/hostname; echo kept > /data/file")
+    lines = out.splitlines()
+    assert lines[0] == "1"
+    assert lines[1].startswith("root:")           # the image's /etc, copied in
+    assert lines[2] == berth.inspect("v1")["Config"]["Hostname"]  # not hidden by /etc
+    mounts = berth.inspect("v1")["Mounts"]
+    assert sorted(m["Destination"] for m in mounts) == ["/data", "/etc"]
+    assert all(m["Type"] == "volume" and m["Driver"] == "local" and m["RW"] for m in mounts)
+    data = [m for m in mounts if m["Destination"] == "/data"][0]
+    assert open(os.path.join(data["Source"], "file")).read() == "kept\n"
+    # a restart keeps what the volume holds
+    assert berth.out("start", "-a", "v1") .splitlines()[0] == "1"
+    berth("rm", "v1")
+    assert len(os.listdir(volumes)) == 2          # docker rm keeps anonymous volumes
+    berth("run", "--name", "v2", "vol", "true")
+    berth("rm", "-v", "v2")
+    assert len(os.listdir(volumes)) == 2          # -v removed v2's two
+    berth("run", "--rm", "vol", "true")
+    assert len(os.listdir(volumes)) == 2          # --rm removes them too

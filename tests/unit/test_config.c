@@ -132,7 +132,9 @@ static void test_refusals(void)
         "RestartPolicy");
     bad("{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"/a:/b\"]}}", "HostConfig.Binds");
     bad("{\"Image\":\"x\",\"HostConfig\":{\"CapAdd\":[\"NOT A CAP\"]}}", "invalid capability");
-    bad("{\"Image\":\"x\",\"Volumes\":{\"/data\":{}}}", "Volumes");
+    bad("{\"Image\":\"x\",\"Volumes\":{\"data\":{}}}", "invalid volume destination");
+    bad("{\"Image\":\"x\",\"Volumes\":{\"/\":{}}}", "invalid volume destination");
+    bad("{\"Image\":\"x\",\"Volumes\":{\"/a/..\":{}}}", "invalid volume destination");
     bad("{\"Image\":\"x\",\"HostConfig\":{\"PortBindings\":{\"80/tcp\":null}}}", "PortBindings");
     /* an empty request command falls back to the image's; none at all is an error */
     image_doc = "{\"config\":{}}";
