@@ -535,6 +535,11 @@ int create_config_build(const json_t *req, const json_t *image_doc, const char *
     {
         if (vkey[0] != '/' || strcmp(vkey, "/") == 0 || strstr(vkey, "/../") ||
             str_has_suffix(vkey, "/..")) {
+            /* the message first: vkey lives in volumes */
+            int r = berr(err, BERTH_EINVAL,
+                         "invalid volume destination %s: it must be an absolute path other "
+                         "than /",
+                         vkey);
             json_decref(volumes);
             json_decref(labels);
             json_decref(ports);
@@ -542,10 +547,7 @@ int create_config_build(const json_t *req, const json_t *image_doc, const char *
             json_decref(entry);
             json_decref(cmd);
             create_config_clear(out);
-            return berr(err, BERTH_EINVAL,
-                        "invalid volume destination %s: it must be an "
-                        "absolute path other than /",
-                        vkey);
+            return r;
         }
     }
     const char *user = json_get_str(req, "User", "");
