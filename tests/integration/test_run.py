@@ -315,3 +315,34 @@ def test_image_volumes_are_anonymous_volumes(berth, rootfs_tar):
     assert len(os.listdir(volumes)) == 2          # -v removed v2's two
     berth("run", "--rm", "vol", "true")
     assert len(os.listdir(volumes)) == 2          # --rm removes them too
+
+
+def test_concurrent_processes_share_a_root(bb):
+    """Many berth processes at once on one root: every run gets its output
+    and exit code, and of several creates with one name exactly one wins."""
+    procs = [bb.popen("run", "--rm", "busybox", "sh", "-c", f"echo run{i}; exit {i}",
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(8)]
+    racers = [bb.popen("create", "--name", "contested", "busybox", "true",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(6)]
+    for i, p in enumerate(procs):
+        out, err = p.communicate(timeout=120)
+        assert (p.returncode, out) == (i, f"run{i}\n"), err
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in racers]
+    assert sorted(code for code, _ in results) == [0] + [125] * 5
+    assert all("already in use" in err for code, err in results if code)
+    assert len(bb.out("ps", "-aq").split()) == 1
+
+
+def test_runtime_configured_by_name(bb):
+    import shutil
+    crun = shutil.which("crun")
+    p = bb("--add-runtime", f"myrt={crun}", "run", "--rm", "--runtime", "myrt",
+           "busybox", "echo", "via myrt")
+    assert p.stdout == "via myrt\n"
+    cid = bb.out("--add-runtime", f"myrt={crun}", "create", "--runtime", "myrt",
+                 "busybox", "true").strip()
+    assert bb.inspect(cid)["HostConfig"]["Runtime"] == "myrt"
+    # the path is recorded: a process without the flag can still start it
+    bb("start", "-a", cid)
