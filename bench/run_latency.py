@@ -72,6 +72,7 @@ def main():
                              text=True).stdout.strip()
         subprocess.run(b + ["start", "-a", cid], check=True)
         spec = json.load(open(os.path.join(runroot, "containers", cid, "config.json")))
+        spec["root"]["path"] = "rootfs"  # the floor's own mount of the same layers
         insp = json.loads(subprocess.run(b + ["inspect", cid], check=True, capture_output=True,
                                          text=True).stdout)[0]
         lower = insp["GraphDriver"]["Data"]["LowerDir"]

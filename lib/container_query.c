@@ -88,10 +88,13 @@ static json_t *inspect_doc(berth_engine *e, const struct ctr *c)
     _cleanup_free_ char *p_log = xasprintf("%s/container.log", dir);
     _cleanup_free_ char *p_upper = xasprintf("%s/upper", dir);
     _cleanup_free_ char *p_work = xasprintf("%s/work", dir);
-    _cleanup_free_ char *p_merged = xasprintf("%s/rootfs", rundir);
+    _cleanup_free_ char *p_merged = engine_rootfs_mountpoint(e);
     _cleanup_free_ char *name = xasprintf("/%s", c->name);
 
     buf_t lower = { 0 };
+    _cleanup_free_ char *init = NULL;
+    if (engine_init_layer(e, &init, NULL) == 0)
+        buf_append(&lower, init, strlen(init));
     for (size_t i = json_array_size(c->layers); i-- > 0;) {
         _cleanup_free_ char *dir =
             layer_dir_path(e, json_string_value(json_array_get(c->layers, i)));

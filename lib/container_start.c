@@ -156,7 +156,12 @@ static int lower_dirs(berth_engine *e, const struct ctr *c, char **out, berth_er
     size_t n = json_array_size(c->layers);
     if (n == 0)
         return berr(err, BERTH_EINTERNAL, "container %s has no layers", c->id);
+    _cleanup_free_ char *init = NULL;
+    int r = engine_init_layer(e, &init, err);
+    if (r < 0)
+        return r;
     buf_t b = { 0 };
+    buf_append(&b, init, strlen(init));
     for (size_t i = n; i-- > 0;) {
         _cleanup_free_ char *dir =
             layer_dir_path(e, json_string_value(json_array_get(c->layers, i)));
@@ -232,12 +237,9 @@ static int fill_volumes(const struct ctr *c, int rootfd, berth_error *err)
 
 static int prepare_rundir(const char *rundir, berth_error *err)
 {
-    int r = mkdir_p(rundir, 0700);
-    if (r == 0) {
-        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", rundir);
-        if (mkdir(rootfs, 0755) < 0 && errno != EEXIST)
-            r = -errno;
-    }
+    if (mkdir(rundir, 0700) == 0)
+        return 0; /* new: nothing stale in it */
+    int r = errno == EEXIST ? 0 : mkdir_p(rundir, 0700);
     if (r < 0)
         return berr_errno(err, BERTH_EINTERNAL, -r, "cannot create %s", rundir);
     static const char *const stale[] = { "monitor.sock", "console.sock", "pid", "runtime.log",
@@ -289,8 +291,9 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         return berr(err, BERTH_EINTERNAL, "berth-monitor said: %s", line);
 
     trace_point("start monitor ready");
-    /* The rootfs as the monitor mounted it. */
-    _cleanup_free_ char *rootfs = xasprintf("/proc/%d/root%s/rootfs", monitor_pid, rundir);
+    /* The rootfs as the monitor mounted it, in its mount namespace. */
+    _cleanup_free_ char *mountpoint = engine_rootfs_mountpoint(e);
+    _cleanup_free_ char *rootfs = xasprintf("/proc/%d/root%s", monitor_pid, mountpoint);
     _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
         return berr_errno(err, BERTH_EINTERNAL, errno, "cannot open the container's root %s",
@@ -311,7 +314,7 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
     }
     struct spec_host host;
     spec_host_probe(&host);
-    json_t *spec = spec_build(c, &user, ctrdir, &host);
+    json_t *spec = spec_build(c, &user, ctrdir, mountpoint, &host);
     exec_user_clear(&user);
     _cleanup_free_ char *spec_s = json_dumps(spec, JSON_COMPACT);
     json_decref(spec);

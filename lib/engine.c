@@ -147,10 +147,10 @@ int berth_engine_open(berth_engine **out, const berth_engine_opts *opts, berth_e
 
     static const char *root_dirs[] = { "",         "/blobs/sha256", "/layers", "/containers",
                                        "/volumes", "/tmp" };
-    static const char *run_dirs[] = { "", "/containers", "/runtime" };
+    static const char *run_dirs[] = { "", "/containers", "/runtime", "/rootfs" };
     /* Made on first use; the run root may have been emptied by a reboot. */
     _cleanup_free_ char *probe_root = xasprintf("%s/tmp", e->root);
-    _cleanup_free_ char *probe_run = xasprintf("%s/runtime", e->runroot);
+    _cleanup_free_ char *probe_run = xasprintf("%s/rootfs", e->runroot);
     struct stat st;
     bool ready = stat(probe_root, &st) == 0 && stat(probe_run, &st) == 0;
     for (size_t i = 0; !ready && i < ARRAY_SIZE(root_dirs); i++) {
@@ -211,6 +211,11 @@ const char *berth_engine_runroot(const berth_engine *e)
 const char *berth_engine_default_runtime(const berth_engine *e)
 {
     return e->default_runtime;
+}
+
+char *engine_rootfs_mountpoint(const berth_engine *e)
+{
+    return xasprintf("%s/rootfs", e->runroot);
 }
 
 char *engine_ctr_dir(const berth_engine *e, const char *id)

@@ -32,6 +32,15 @@ const char *engine_runtime_path(berth_engine *e, const char *name);
 char *engine_ctr_dir(const berth_engine *e, const char *id);
 char *engine_ctr_rundir(const berth_engine *e, const char *id);
 
+/* Where every monitor mounts its container's root filesystem, each in its
+ * own mount namespace: <runroot>/rootfs, an empty directory in the host's.
+ * Caller frees. */
+char *engine_rootfs_mountpoint(const berth_engine *e);
+
+/* The init layer (lib/init_layer.c): made once, stacked on every container's
+ * image layers. Caller frees *out. */
+int engine_init_layer(berth_engine *e, char **out, berth_error *err);
+
 /* A fresh private temporary directory under root/tmp; caller frees and removes. */
 int engine_mktemp_dir(const berth_engine *e, const char *prefix, char **out, berth_error *err);
 

@@ -226,7 +226,7 @@ static void sort_by_depth(json_t *mounts)
 }
 
 json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char *ctrdir,
-                   const struct spec_host *host)
+                   const char *rootfs, const struct spec_host *host)
 {
     const json_t *cfg = c->config, *hc = c->hostconfig;
     bool tty = json_get_bool(cfg, "Tty");
@@ -317,10 +317,10 @@ json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char
                                masked, "readonlyPaths", ro, "resources", "devices",
                                default_devices(), "cgroupsPath", cgpath);
 
-    json_t *spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2",
-                             "process", process, "root", "path", "rootfs", "readonly",
-                             json_get_bool(hc, "ReadonlyRootfs"), "hostname",
-                             json_get_str(cfg, "Hostname", ""), "mounts", mounts, "linux", linux_);
+    json_t *spec =
+        json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2", "process",
+                  process, "root", "path", rootfs, "readonly", json_get_bool(hc, "ReadonlyRootfs"),
+                  "hostname", json_get_str(cfg, "Hostname", ""), "mounts", mounts, "linux", linux_);
     const char *domain = json_get_str(cfg, "Domainname", "");
     if (*domain)
         json_object_set_new(spec, "domainname", json_string(domain));

@@ -19,9 +19,11 @@ struct spec_host {
 /* The host facts spec_build needs. */
 void spec_host_probe(struct spec_host *h);
 
-/* ctrdir holds the container's hostname, hosts and resolv.conf files. */
+/* ctrdir holds the container's hostname, hosts and resolv.conf files;
+ * rootfs is where its root filesystem is mounted (in the monitor's mount
+ * namespace, which the runtime runs in). */
 json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char *ctrdir,
-                   const struct spec_host *host);
+                   const char *rootfs, const struct spec_host *host);
 
 /* The capability set (names) for a container: Docker's defaults with
  * HostConfig.CapAdd / CapDrop applied, limited to what the host has. */

@@ -117,9 +117,15 @@ static void setup_mounts(struct monitor *m)
         if (r < 0)
             die_setup(m, "cannot hide the unified cgroup controllers", -r);
     }
-    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->rundir);
+    /* Every monitor mounts on the same <runroot>/rootfs, each in its own
+     * mount namespace: in the host's it stays an empty directory, so no
+     * container has a mount point of its own to unmount or remove. A
+     * container removed at exit never needs its changes on disk: with
+     * "volatile" overlayfs skips syncing its upper directory. */
+    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->runroot);
     _cleanup_free_ char *opts =
-        xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", m->lower, m->ctrdir, m->ctrdir);
+        xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s", m->lower, m->ctrdir, m->ctrdir,
+                  m->auto_remove ? ",volatile" : "");
     if (mount("overlay", rootfs, "overlay", 0, opts) < 0)
         die_setup(m, "cannot mount the container's root filesystem", errno);
 }
@@ -379,13 +385,13 @@ static void finish(struct monitor *m)
     trace_point("monitor delete");
     pid_t del = runtime_delete_spawn(m);
     /* Release the overlay: a restart must not find the upper directory
-     * still in use, and the run directory can only go once nothing is
-     * mounted in it. An unmount waits for an RCU grace period (~5 ms
-     * here), so a child of ours (in our mount namespace) does it while we
-     * update the database. */
-    pid_t um = fork();
-    if (um == 0) {
-        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->rundir);
+     * still in use. An unmount waits for an RCU grace period (~5 ms here),
+     * so a child of ours (in our mount namespace) does it while we update
+     * the database. An auto-remove container is never started again: its
+     * overlay goes with our mount namespace when we exit. */
+    pid_t um = m->auto_remove ? 0 : fork();
+    if (um == 0 && !m->auto_remove) {
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", m->runroot);
         umount2(rootfs, MNT_DETACH);
         _exit(0);
     }

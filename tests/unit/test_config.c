@@ -172,7 +172,7 @@ static void test_spec(void)
     c.args = cc.args;
     struct exec_user u = { 1000, 1000, NULL, 0, (char *)"/home/tester" };
     struct spec_host host = { false, 0x1fffeffffffULL, 40 }; /* no CAP_SYS_RESOURCE */
-    json_t *spec = spec_build(&c, &u, "/ctr", &host);
+    json_t *spec = spec_build(&c, &u, "/ctr", "/run/rootfs", &host);
     json_t *proc = json_object_get(spec, "process");
     CHECK(json_is_true(json_object_get(proc, "terminal")), "terminal");
     CHECK_STR(arr_str(json_object_get(proc, "args"), 0), "id");
