@@ -76,7 +76,8 @@ for t in $targets; do
     corp=$(field corp)
     if [ -z "$runs" ]; then # fork mode prints no final stats
         runs=$(printf '%s\n' "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
-        eps=$(printf '%s\n' "$last" | sed -n 's|.* exec/s:* \([0-9]*\).*|\1|p')
+        # its exec/s is per job, and 0 when jobs end early on crashes
+        [ -n "$runs" ] && eps=$((runs / secs))
     fi
     status=ok
     if [ "$rc" -ne 0 ]; then
