@@ -410,11 +410,31 @@ static bool valid_cap_name(const char *s)
     return true;
 }
 
+/* An image's config comes from whoever made the image: its fields get the
+ * same type checks as a request's before anything uses them. */
+static int check_image_config(const json_t *img, berth_error *err)
+{
+    if (img && !json_is_object(img) && !json_is_null(img))
+        return berr(err, BERTH_EINVAL, "invalid image config: config is not an object");
+    for (size_t i = 0; i < ARRAY_SIZE(config_fields); i++) {
+        char field[64];
+        snprintf(field, sizeof field, "image config.%s", config_fields[i].name);
+        int r = check_kind(field, json_object_get(img, config_fields[i].name),
+                           config_fields[i].kind, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 int create_config_build(const json_t *req, const json_t *image_doc, const char *id,
                         const char *default_runtime, struct create_config *out, berth_error *err)
 {
     memset(out, 0, sizeof *out);
     const json_t *img = json_object_get(image_doc, "config");
+    int ir = check_image_config(img, err);
+    if (ir < 0)
+        return ir;
     const json_t *hc_in = json_object_get(req, "HostConfig");
     if (!json_is_object(hc_in))
         hc_in = NULL;

@@ -89,10 +89,11 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
                       const char *args_s, const char *labels_s, const char *layers_s,
                       const char *mounts_s, char *const *volumes, berth_error *err)
 {
+    /* (declared before the first goto: a jump must not skip a cleanup) */
+    _cleanup_stmt_ sqlite3_stmt *chk = NULL, *s = NULL;
     int r = db_begin(e->db, err);
     if (r < 0)
         return r;
-    _cleanup_stmt_ sqlite3_stmt *chk = NULL;
     r = db_prepare(e->db, "SELECT 1 FROM images WHERE id=?1", &chk, err);
     if (r < 0)
         goto fail;
@@ -101,7 +102,6 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
         r = berr(err, BERTH_ENOTFOUND, "No such image: %s", image_ref);
         goto fail;
     }
-    _cleanup_stmt_ sqlite3_stmt *s = NULL;
     r = db_prepare(e->db,
                    "INSERT INTO containers (id, name, image_id, image_ref, created, config,"
                    " hostconfig, path, args, labels, runtime, runtime_path, state,"

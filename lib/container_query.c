@@ -81,7 +81,6 @@ static json_t *network_settings(const struct ctr *c, bool full)
 static json_t *inspect_doc(berth_engine *e, const struct ctr *c)
 {
     _cleanup_free_ char *dir = engine_ctr_dir(e, c->id);
-    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
     _cleanup_free_ char *p_resolv = xasprintf("%s/resolv.conf", dir);
     _cleanup_free_ char *p_hostname = xasprintf("%s/hostname", dir);
     _cleanup_free_ char *p_hosts = xasprintf("%s/hosts", dir);

@@ -270,11 +270,10 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         return r;
 
     trace_point("start prepared");
-    int sync_fd = -1, go_fd = -1;
+    _cleanup_close_ int sync_fd = -1, go_fd = -1;
     r = spawn_monitor(e, c, lower, &sync_fd, &go_fd, err);
     if (r < 0)
         return r;
-    _cleanup_close_ int sync_keep = sync_fd, go_keep = go_fd;
     trace_point("start monitor spawned");
     struct sync_reader sr = { .fd = sync_fd };
     char line[2048];

@@ -796,6 +796,14 @@ int image_config_apply_changes(json_t *cfg, const char *const *changes, size_t n
     for (size_t i = 0; i < n_changes; i++) {
         if (!changes[i])
             continue;
+        /* JSON strings hold UTF-8 only: a value jansson cannot store would
+         * silently vanish from the config */
+        json_t *probe = json_string(changes[i]);
+        if (!probe) {
+            json_decref(config);
+            return berr(err, BERTH_EINVAL, "dockerfile parse error line %zu: invalid UTF-8", i + 1);
+        }
+        json_decref(probe);
         int r = apply_one(&st, changes[i], i + 1, err);
         if (r < 0) {
             json_decref(config);

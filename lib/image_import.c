@@ -47,6 +47,10 @@ int berth_image_import(berth_engine *engine, int tar_fd, const berth_import_opts
         return r;
     }
     const char *comment = opts->message && *opts->message ? opts->message : "Imported from -";
+    json_t *probe = json_string(comment);
+    if (!probe)
+        return berr(err, BERTH_EINVAL, "the message is not valid UTF-8");
+    json_decref(probe);
 
     int lock = -1;
     r = image_store_lock(engine, false, &lock, err);

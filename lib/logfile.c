@@ -72,6 +72,17 @@ static ssize_t pread_all(int fd, void *buf, size_t len, uint64_t off)
     return got;
 }
 
+/* A whole record header starts at off (the index is trusted no further
+ * than this: a damaged one must not send a reader astray). */
+static bool record_at(int fd, uint64_t off)
+{
+    struct stat st;
+    unsigned char hb[LOG_REC_HDR];
+    struct rec_hdr h;
+    return off >= LOG_FILE_HDR && fstat(fd, &st) == 0 && off < (uint64_t)st.st_size &&
+           pread_all(fd, hb, sizeof hb, off) == (ssize_t)sizeof hb && parse_hdr(hb, &h);
+}
+
 /* Returns the offset just past the last whole record, scanning forward
  * from start (a record boundary). */
 static uint64_t scan_valid_end(int fd, uint64_t start, uint64_t size)
@@ -93,7 +104,7 @@ static uint64_t scan_valid_end(int fd, uint64_t start, uint64_t size)
 }
 
 /* The offset of the last index entry at or before limit, or the header. */
-static uint64_t index_floor(int idx_fd, uint64_t limit)
+static uint64_t index_floor(int fd, int idx_fd, uint64_t limit)
 {
     struct stat st;
     if (idx_fd < 0 || fstat(idx_fd, &st) < 0)
@@ -112,7 +123,7 @@ static uint64_t index_floor(int idx_fd, uint64_t limit)
             hi = mid;
         }
     }
-    return best;
+    return record_at(fd, best) ? best : LOG_FILE_HDR;
 }
 
 int log_writer_open(struct log_writer *w, int dirfd)
@@ -143,7 +154,7 @@ int log_writer_open(struct log_writer *w, int dirfd)
         w->last_indexed = LOG_FILE_HDR;
     } else {
         uint64_t size = st.st_size;
-        uint64_t start = index_floor(w->idx_fd, size);
+        uint64_t start = index_floor(w->fd, w->idx_fd, size);
         uint64_t end = scan_valid_end(w->fd, start, size);
         if (end != size && ftruncate(w->fd, end) < 0)
             goto fail;
@@ -264,7 +275,9 @@ void log_reader_close(struct log_reader *r)
  * (fewer at the end of the file) or -errno. */
 static ssize_t window(struct log_reader *r, uint64_t off, size_t len, const char **out)
 {
-    if (off >= r->buf_off && off + len <= r->buf_off + r->buf_len) {
+    /* (written so that no sum can wrap around, whatever off is) */
+    if (off >= r->buf_off && off - r->buf_off <= r->buf_len &&
+        len <= r->buf_len - (off - r->buf_off)) {
         *out = r->buf + (off - r->buf_off);
         return len;
     }
@@ -332,6 +345,8 @@ int log_reader_seek_time(struct log_reader *r, int64_t ts)
             hi = mid;
         }
     }
+    if (!record_at(r->fd, r->pos))
+        r->pos = LOG_FILE_HDR;
     return 0;
 }
 
@@ -340,7 +355,7 @@ int log_reader_seek_tail(struct log_reader *r, long n)
     struct stat st;
     if (fstat(r->fd, &st) < 0)
         return -errno;
-    uint64_t end = scan_valid_end(r->fd, index_floor(r->idx_fd, st.st_size), st.st_size);
+    uint64_t end = scan_valid_end(r->fd, index_floor(r->fd, r->idx_fd, st.st_size), st.st_size);
     r->skip = 0;
     if (n <= 0) {
         r->pos = end;

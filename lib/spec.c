@@ -173,7 +173,7 @@ static json_t *process_env(const json_t *config, const struct exec_user *user)
     json_array_foreach(json_object_get(config, "Env"), i, v)
     {
         const char *s = json_string_value(v);
-        const char *eq = strchr(s, '=');
+        const char *eq = s ? strchr(s, '=') : NULL;
         if (!eq)
             continue; /* "NAME" alone: nothing to set */
         size_t kl = eq - s;

@@ -143,7 +143,12 @@ static int parse_datetime(const char *s, int64_t *out)
         tm.tm_isdst = -1;
         t = mktime(&tm);
     }
-    *out = (int64_t)t * 1000000000 + frac;
+    /* nanoseconds in an int64 reach from 1677 to 2262 */
+    int64_t ns;
+    if (__builtin_mul_overflow((int64_t)t, (int64_t)1000000000, &ns) ||
+        __builtin_add_overflow(ns, (int64_t)frac, &ns))
+        return -ERANGE;
+    *out = ns;
     return 0;
 }
 
@@ -166,42 +171,54 @@ int parse_go_duration(const char *s, int64_t *ns_out)
     }
     if (!*p)
         return -EINVAL;
-    double total = 0;
+    /* Go's grammar: [digits][.digits]unit, repeated; no exponents, no hex */
+    long double total = 0;
     while (*p) {
-        if (!isdigit((unsigned char)*p) && *p != '.')
+        long double v = 0;
+        int digits = 0;
+        while (isdigit((unsigned char)*p)) {
+            v = v * 10 + (*p++ - '0');
+            digits++;
+        }
+        if (*p == '.') {
+            p++;
+            long double scale = 0.1L;
+            while (isdigit((unsigned char)*p)) {
+                v += (*p++ - '0') * scale;
+                scale /= 10;
+                digits++;
+            }
+        }
+        if (digits == 0)
             return -EINVAL;
-        char *end;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno)
-            return -EINVAL;
-        p = end;
-        double unit;
+        long double unit;
         if (strncmp(p, "ns", 2) == 0) {
             unit = 1;
             p += 2;
         } else if (strncmp(p, "us", 2) == 0) {
-            unit = 1e3;
+            unit = 1e3L;
             p += 2;
         } else if (strncmp(p, "\xc2\xb5s", 3) == 0) {
-            unit = 1e3;
+            unit = 1e3L;
             p += 3;
         } else if (strncmp(p, "ms", 2) == 0) {
-            unit = 1e6;
+            unit = 1e6L;
             p += 2;
         } else if (*p == 's') {
-            unit = 1e9;
+            unit = 1e9L;
             p++;
         } else if (*p == 'm') {
-            unit = 60e9;
+            unit = 60e9L;
             p++;
         } else if (*p == 'h') {
-            unit = 3600e9;
+            unit = 3600e9L;
             p++;
         } else {
             return -EINVAL;
         }
         total += v * unit;
+        if (total > 9223372036854775807.0L)
+            return -ERANGE;
     }
     *ns_out = sign * (int64_t)total;
     return 0;
@@ -213,8 +230,7 @@ int parse_time_arg(const char *s, int64_t now, int64_t *ns_out)
         return -EINVAL;
     int64_t d;
     if (parse_go_duration(s, &d) == 0 && strcmp(s, "0") != 0) {
-        *ns_out = now - d;
-        return 0;
+        return __builtin_sub_overflow(now, d, ns_out) ? -ERANGE : 0;
     }
     if (parse_datetime(s, ns_out) == 0)
         return 0;
@@ -245,7 +261,11 @@ int parse_time_arg(const char *s, int64_t now, int64_t *ns_out)
     } else if (*end) {
         return -EINVAL;
     }
-    *ns_out = (int64_t)secs * 1000000000 + frac;
+    int64_t ns;
+    if (__builtin_mul_overflow((int64_t)secs, (int64_t)1000000000, &ns) ||
+        __builtin_add_overflow(ns, (int64_t)frac, &ns))
+        return -ERANGE;
+    *ns_out = ns;
     return 0;
 }
 

@@ -63,8 +63,10 @@ static void drain(struct log_reader *r, uint64_t file_size)
         if (n <= 0)
             break;
         FUZZ_CHECK(rec.stream == 1 || rec.stream == 2, "stream %u", rec.stream);
-        FUZZ_CHECK(rec.len <= LOG_MAX_RECORD && rec.len <= file_size, "record of %u bytes in a "
-                   "file of %llu", rec.len, (unsigned long long)file_size);
+        FUZZ_CHECK(rec.len <= LOG_MAX_RECORD && rec.len <= file_size,
+                   "record of %u bytes in a "
+                   "file of %llu",
+                   rec.len, (unsigned long long)file_size);
         for (uint32_t j = 0; j < rec.len; j++)
             sum += (unsigned char)rec.data[j];
     }

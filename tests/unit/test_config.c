@@ -140,6 +140,13 @@ static void test_refusals(void)
     image_doc = "{\"config\":{}}";
     bad("{\"Image\":\"x\",\"Entrypoint\":[],\"Cmd\":[]}", "No command");
     bad("{\"Image\":\"x\"}", "No command");
+    /* an image's config is as untrusted as a request */
+    image_doc = "{\"config\":{\"Env\":[1],\"Cmd\":[\"sh\"]}}";
+    bad("{\"Image\":\"x\",\"Env\":[\"A=1\"]}", "image config.Env");
+    image_doc = "{\"config\":{\"Cmd\":[null]}}";
+    bad("{\"Image\":\"x\"}", "image config.Cmd");
+    image_doc = "{\"config\":[]}";
+    bad("{\"Image\":\"x\"}", "not an object");
     image_doc = NULL;
 }
 

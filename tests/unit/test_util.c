@@ -40,6 +40,15 @@ int main(void)
     int64_t x;
     CHECK(parse_time_arg("yesterday", now, &x) < 0, "garbage accepted");
     CHECK(parse_time_arg("10x", now, &x) < 0, "bad unit accepted");
+    /* what Go rejects, and what does not fit in int64 nanoseconds */
+    CHECK(parse_go_duration("1e3s", &x) < 0, "exponent accepted");
+    CHECK(parse_go_duration("0x10s", &x) < 0, "hex accepted");
+    CHECK(parse_go_duration("3000000h", &x) < 0, "overflowing duration accepted");
+    CHECK(parse_go_duration("1.5h", &x) == 0 && x == 5400LL * 1000000000, "1.5h");
+    CHECK(parse_time_arg("-9000000000s", now, &x) < 0, "now minus overflow accepted");
+    CHECK(parse_time_arg("99999999999", now, &x) < 0, "unix seconds overflow accepted");
+    CHECK(parse_rfc3339("9999-01-01T00:00:00Z", &x) < 0, "year 9999 accepted");
+    CHECK(parse_rfc3339("0024-01-01T00:00:00Z", &x) < 0, "year 24 accepted");
 
     struct {
         int64_t secs;
