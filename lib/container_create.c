@@ -55,7 +55,9 @@ static int write_etc_files(int dfd, const json_t *config, const json_t *hostconf
     const char *netmode = json_get_str(hostconfig, "NetworkMode", "default");
     bool host_net = strcmp(netmode, "host") == 0;
     _cleanup_free_ char *hostname = xasprintf("%s\n", json_get_str(config, "Hostname", ""));
-    int r = write_file_at(dfd, "hostname", hostname, strlen(hostname), 0644, false);
+    /* the container's directory is new and its row not written yet:
+     * nobody reads these files before they are whole */
+    int r = write_new_file_at(dfd, "hostname", hostname, strlen(hostname), 0644);
     if (r < 0)
         return r;
     buf_t hosts = { 0 };
@@ -72,12 +74,12 @@ static int write_etc_files(int dfd, const json_t *config, const json_t *hostconf
         const char *colon = strchr(s, ':');
         buf_appendf(&hosts, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
     }
-    r = write_file_at(dfd, "hosts", hosts.data, hosts.len, 0644, false);
+    r = write_new_file_at(dfd, "hosts", hosts.data, hosts.len, 0644);
     buf_free(&hosts);
     if (r < 0)
         return r;
     _cleanup_free_ char *resolv = resolv_conf(host_net);
-    return write_file_at(dfd, "resolv.conf", resolv, strlen(resolv), 0644, false);
+    return write_new_file_at(dfd, "resolv.conf", resolv, strlen(resolv), 0644);
 }
 
 /* Inserts the row in a transaction that also checks that the image is

@@ -318,7 +318,8 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
     _cleanup_free_ char *spec_s = json_dumps(spec, JSON_COMPACT);
     json_decref(spec);
     _cleanup_free_ char *spec_path = xasprintf("%s/config.json", rundir);
-    r = write_file(spec_path, spec_s, strlen(spec_s), 0600);
+    /* the runtime reads it only after "go" */
+    r = write_new_file_at(AT_FDCWD, spec_path, spec_s, strlen(spec_s), 0600);
     if (r < 0)
         return berr_errno(err, BERTH_EINTERNAL, -r, "cannot write %s", spec_path);
 

@@ -57,6 +57,9 @@ int rm_rf_at(int dirfd, const char *name);
 int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                   bool sync);
 int write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Creates (or truncates) and writes a file in place, for files that nobody
+ * reads until the writer says so: no temporary file, no rename. */
+int write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 /* Reads a whole file; *out is NUL-terminated and owned by the caller. */
 int read_file_at(int dirfd, const char *name, char **out, size_t *len);
 int read_file(const char *path, char **out, size_t *len);

@@ -150,6 +150,18 @@ int write_file_at(int dirfd, const char *name, const void *data, size_t len, mod
     return r;
 }
 
+int write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+    _cleanup_close_ int fd =
+        openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return -errno;
+    int r = write_all(fd, data, len);
+    if (r == 0 && fchmod(fd, mode) < 0)
+        r = -errno;
+    return r;
+}
+
 int write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
     return write_file_at(AT_FDCWD, path, data, len, mode, false);
