@@ -338,7 +338,11 @@ static int start_container(struct monitor *m, struct stdio_ends *ends)
             m->in_fd = -1;
         }
     }
-    db_do(m, db_running, NULL);
+    /* recorded before the engine hears "started"; the connection is
+     * closed after, off the critical path (see main) */
+    sqlite3 *db = db_get(m);
+    if (db)
+        db_running(db, m, NULL);
     return 0;
 }
 
@@ -616,6 +620,7 @@ int main(int argc, char **argv)
     sync_msg(&m, "started %d", (int)m.ctr_pid);
     close(m.sync_fd);
     m.sync_fd = -1;
+    db_release(&m);
     shrink();
 
     monitor_loop(&m);
