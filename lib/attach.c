@@ -62,11 +62,13 @@ int berth_container_attach(berth_engine *e, const char *name, const berth_attach
     int r = ctr_load(e, name, &c, err);
     if (r < 0)
         return r;
-    if (!ctr_is_running(c))
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
+    /* a container being started has its monitor listening already */
+    r = attach_connect(rundir, opts, json_is_true(json_object_get(c->config, "Tty")), out, err);
+    if (r < 0 && !ctr_is_running(c))
         return berr(err, BERTH_ECONFLICT,
                     "You cannot attach to a stopped container, start it first");
-    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
-    return attach_connect(rundir, opts, json_is_true(json_object_get(c->config, "Tty")), out, err);
+    return r;
 }
 
 int berth_attach_fd(const berth_attach *a)

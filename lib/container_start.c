@@ -329,6 +329,8 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         if (r < 0)
             return r;
     }
+    if (opts && opts->before_start)
+        opts->before_start(opts->userdata, e, c->id);
     trace_point("start go");
     if (write_all(go_fd, "g", 1) < 0) {
         berth_attach_free(attach);

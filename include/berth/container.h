@@ -69,7 +69,8 @@ typedef struct berth_attach_opts {
     }
 
 /* Attaches to a running container's live output (and its stdin when the
- * container was created with OpenStdin). */
+ * container was created with OpenStdin), or to one being started (from a
+ * berth_start_opts.before_start callback). */
 int berth_container_attach(berth_engine *engine, const char *name, const berth_attach_opts *opts,
                            berth_attach **out, berth_error *err);
 
@@ -106,11 +107,16 @@ typedef struct berth_start_opts {
      * no output is missed. */
     const berth_attach_opts *attach;
     berth_attach **attach_out;
+    /* Called once the container's monitor listens and before the process
+     * starts (NULL: none): attach requests that came before the start
+     * connect there with berth_container_attach and miss nothing. */
+    void (*before_start)(void *userdata, berth_engine *engine, const char *id);
+    void *userdata;
 } berth_start_opts;
 
 #define BERTH_START_OPTS_INIT                                                                      \
     {                                                                                              \
-        BERTH_START_OPTS_VERSION, NULL, NULL                                                       \
+        BERTH_START_OPTS_VERSION, NULL, NULL, NULL, NULL                                           \
     }
 
 /* BERTH_ENOTMODIFIED when already running. When the command cannot be
@@ -143,6 +149,18 @@ typedef enum berth_wait_condition {
  * A readable cancel_fd (or -1 for none) ends the wait with BERTH_EINTERNAL. */
 int berth_container_wait(berth_engine *engine, const char *name, berth_wait_condition condition,
                          int cancel_fd, int *exit_code, berth_error *err);
+
+/* The same in two steps, for callers that must tell someone the wait is in
+ * place before it blocks (an API server answers with its headers then):
+ * _begin registers the wait (an exit after it returns is never missed, even
+ * for BERTH_WAIT_NEXT_EXIT), berth_waiter_wait blocks, in the same thread
+ * and with the same engine. The waiter is freed with berth_waiter_free. */
+typedef struct berth_waiter berth_waiter;
+int berth_container_wait_begin(berth_engine *engine, const char *name,
+                               berth_wait_condition condition, berth_waiter **out,
+                               berth_error *err);
+int berth_waiter_wait(berth_waiter *waiter, int cancel_fd, int *exit_code, berth_error *err);
+void berth_waiter_free(berth_waiter *waiter);
 
 #define BERTH_REMOVE_OPTS_VERSION 1
 
