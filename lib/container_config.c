@@ -442,10 +442,22 @@ int create_config_build(const json_t *req, const json_t *image_doc, const char *
     if (hc_in && (r = validate_hostconfig(hc_in, err)) < 0)
         return r;
 
-    const json_t *net = json_object_get(req, "NetworkingConfig");
-    if (net && !is_zero(net))
-        return berr(err, BERTH_EINVAL,
-                    "NetworkingConfig.EndpointsConfig is not supported by berth yet");
+    /* The docker CLI sends an empty endpoint for the container's own network
+     * mode ("default"): that asks for nothing. Any other endpoint does. */
+    const json_t *endpoints =
+        json_object_get(json_object_get(req, "NetworkingConfig"), "EndpointsConfig");
+    const char *ep_name;
+    json_t *ep;
+    const char *mode = hc_in ? json_get_str(hc_in, "NetworkMode", "default") : "default";
+    json_object_foreach((json_t *)endpoints, ep_name, ep)
+    {
+        bool own = strcmp(ep_name, mode) == 0 || strcmp(ep_name, "default") == 0 ||
+                   strcmp(ep_name, "none") == 0 || strcmp(ep_name, "host") == 0;
+        if (!own || !is_zero(ep))
+            return berr(err, BERTH_EINVAL,
+                        "NetworkingConfig.EndpointsConfig[%s] is not supported by berth yet",
+                        ep_name);
+    }
     if (!is_zero(json_object_get(req, "Healthcheck")))
         return berr(err, BERTH_EINVAL, "Config.Healthcheck is not supported by berth yet");
     if (!is_zero(json_object_get(req, "MacAddress")))

@@ -253,6 +253,8 @@ static int prepare_rundir(const char *rundir, berth_error *err)
 static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *opts,
                         berth_error *err)
 {
+    if (str_eq(c->state, "paused"))
+        return berr(err, BERTH_ECONFLICT, "cannot start a paused container, try unpause instead");
     if (ctr_is_running(c))
         return berr(err, BERTH_ENOTMODIFIED, "container %s is already running", c->id);
     if (!str_eq(c->state, "created") && !str_eq(c->state, "exited"))
@@ -352,31 +354,19 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         msg = strchr(line + 6, ' ');
         msg = msg ? msg + 1 : line;
     }
-    return berr(err, code == 126 || code == 127 ? BERTH_EINVAL : BERTH_EINTERNAL,
+    /* Docker's wording, which clients (the docker CLI) match to choose
+     * their own exit code, then the runtime's own message */
+    if (code == 127)
+        return berr(err, BERTH_EINVAL,
+                    "failed to create task for container: exec: \"%s\": executable file not "
+                    "found in $PATH: %s",
+                    c->path, msg);
+    if (code == 126)
+        return berr(err, BERTH_EINVAL,
+                    "failed to create task for container: exec: \"%s\": permission denied: %s",
+                    c->path, msg);
+    return berr(err, BERTH_EINTERNAL,
                 "failed to create task for container: OCI runtime start failed: %s", msg);
-}
-
-/* Loads the container and takes its lock; the state is read again under
- * the lock, since another process may have changed it meanwhile. */
-static int load_locked(berth_engine *e, const char *name, struct ctr **out, int *lock,
-                       berth_error *err)
-{
-    struct ctr *c = NULL;
-    int r = ctr_load(e, name, &c, err);
-    if (r < 0)
-        return r;
-    _cleanup_free_ char *id = xstrdup(c->id);
-    ctr_free(c);
-    int fd = ctr_lock(e, id, err);
-    if (fd < 0)
-        return fd;
-    r = ctr_reload(e, id, out, err);
-    if (r < 0) {
-        close(fd);
-        return r;
-    }
-    *lock = fd;
-    return 0;
 }
 
 int berth_container_start(berth_engine *e, const char *name, const berth_start_opts *opts,
@@ -386,7 +376,7 @@ int berth_container_start(berth_engine *e, const char *name, const berth_start_o
         return berr(err, BERTH_EINVAL, "unknown berth_start_opts version");
     _cleanup_ctr_ struct ctr *c = NULL;
     _cleanup_close_ int lock = -1;
-    int r = load_locked(e, name, &c, &lock, err);
+    int r = ctr_load_locked(e, name, &c, &lock, err);
     if (r < 0)
         return r;
     return start_locked(e, c, opts, err);

@@ -33,7 +33,7 @@ struct berth_waiter {
     int mon_fd;         /* a monitor connection, -1 when none */
     bool exited;        /* the exit we wait for happened: code holds it */
     int code;
-    bool known;         /* code holds the last known exit code */
+    bool known; /* code holds the last known exit code */
 };
 
 void berth_waiter_free(berth_waiter *w)
@@ -154,7 +154,15 @@ int berth_waiter_wait(berth_waiter *w, int cancel_fd, int *exit_code, berth_erro
             *exit_code = w->code;
             return 0;
         }
-        if (w->mon_fd >= 0 && !w->exited) {
+        /* A monitor socket means a run: connect, whatever the row says yet
+         * (a starting monitor takes early clients when it starts the
+         * process, so the exit frame reaches us). */
+        if (w->mon_fd < 0 && !(w->exited && w->condition != BERTH_WAIT_REMOVED)) {
+            int fd = monitor_connect(w->rundir);
+            if (fd >= 0)
+                w->mon_fd = fd;
+        }
+        if (w->mon_fd >= 0) {
             int code = 0;
             int r = read_exit(w->mon_fd, cancel_fd, &code);
             close(w->mon_fd);
@@ -167,8 +175,8 @@ int berth_waiter_wait(berth_waiter *w, int cancel_fd, int *exit_code, berth_erro
                 w->exited = true;
                 continue;
             }
-            /* the monitor ended without an exit frame (a start that failed,
-             * or a monitor that died): the state database knows the rest */
+            /* it ended without an exit frame (a start that failed, or a
+             * monitor that died): the state database knows the rest */
         }
         _cleanup_ctr_ struct ctr *now = NULL;
         if (ctr_reload(w->e, w->id, &now, NULL) < 0) {
@@ -180,28 +188,24 @@ int berth_waiter_wait(berth_waiter *w, int cancel_fd, int *exit_code, berth_erro
             return berr(err, BERTH_ENOTFOUND, "No such container: %s", w->id);
         }
         bool running = ctr_is_running(now);
-        if (!running && !w->exited) {
-            /* an exit recorded since we registered, or none to wait for */
-            bool counts = w->condition == BERTH_WAIT_NOT_RUNNING ||
-                          w->condition == BERTH_WAIT_REMOVED ||
-                          (now->finished >= w->registered && now->started > 0);
-            if (counts) {
+        if (!running) {
+            if (w->condition == BERTH_WAIT_NOT_RUNNING ||
+                (w->condition == BERTH_WAIT_NEXT_EXIT && now->started > 0 &&
+                 now->finished >= w->registered)) {
                 w->code = now->exit_code;
-                w->known = true;
                 w->exited = true;
                 continue;
             }
-        }
-        if (running && !w->exited) {
-            int fd = monitor_connect(w->rundir);
-            if (fd >= 0) {
-                w->mon_fd = fd;
-                continue;
+            if (w->condition == BERTH_WAIT_REMOVED) {
+                /* the last run's code, until the removal */
+                w->code = now->exit_code;
+                w->known = true;
             }
         }
-        /* Nothing to read yet: sleep until something changes. A monitor that
-         * does not answer while the row says it runs is starting, or has just
-         * died; its pidfd wakes us in the second case. */
+        /* Nothing to read yet: sleep until something changes (a monitor
+         * socket appears, the state directory goes). A monitor that does not
+         * answer while the row says it runs has just died: its pidfd wakes
+         * us. */
         _cleanup_close_ int pidfd = -1;
         if (running && now->monitor_pid > 0)
             pidfd = (int)syscall(SYS_pidfd_open, now->monitor_pid, 0);

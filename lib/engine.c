@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "db.h"
 #include "engine_int.h"
 #include "errors.h"
@@ -196,6 +198,18 @@ void berth_engine_free(berth_engine *e)
     free(e->default_runtime);
     free(e->monitor_path);
     free(e);
+}
+
+char *berth_engine_runtimes_json(berth_engine *e)
+{
+    engine_runtime_path(e, ""); /* finds the built-in ones */
+    json_t *o = json_object();
+    for (size_t i = 0; i < e->n_runtimes; i++)
+        json_object_set_new(o, e->runtimes[i].name,
+                            json_pack("{s:s}", "path", e->runtimes[i].path));
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
 }
 
 const char *berth_engine_root(const berth_engine *e)

@@ -48,6 +48,10 @@ const char *berth_engine_root(const berth_engine *engine);
 const char *berth_engine_runroot(const berth_engine *engine);
 const char *berth_engine_default_runtime(const berth_engine *engine);
 
+/* The runtimes this engine knows, as Docker's /info shows them:
+ * {"crun": {"path": "/usr/bin/crun"}, ...}. Caller frees (berth_free). */
+char *berth_engine_runtimes_json(berth_engine *engine);
+
 /* Frees any string or buffer that libberth handed to the caller. */
 void berth_free(void *p);
 

@@ -93,6 +93,13 @@ static void test_merge(void)
     CHECK(json_is_null(json_object_get(cc.config, "Entrypoint")), "entrypoint should be null");
     create_config_clear(&cc);
 
+    /* the docker CLI's empty endpoint for the default network asks for nothing */
+    r = build("{\"Image\":\"x\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":"
+              "{\"IPAMConfig\":null,\"Aliases\":null,\"MacAddress\":\"\",\"IPPrefixLen\":0}}}}",
+              &cc, &err);
+    CHECK(r == 0, "%s", err.message);
+    create_config_clear(&cc);
+
     r = build("{\"Image\":\"x\",\"HostConfig\":{\"Runtime\":\"runc\",\"AutoRemove\":true,"
               "\"NetworkMode\":\"default\",\"RestartPolicy\":{\"Name\":\"no\"},"
               "\"LogConfig\":{\"Type\":\"\",\"Config\":{}},\"Memory\":0,\"Binds\":null}}",
@@ -135,6 +142,11 @@ static void test_refusals(void)
     bad("{\"Image\":\"x\",\"Volumes\":{\"data\":{}}}", "invalid volume destination");
     bad("{\"Image\":\"x\",\"Volumes\":{\"/\":{}}}", "invalid volume destination");
     bad("{\"Image\":\"x\",\"Volumes\":{\"/a/..\":{}}}", "invalid volume destination");
+    bad("{\"Image\":\"x\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"default\":"
+        "{\"Aliases\":[\"web\"]}}}}",
+        "EndpointsConfig[default]");
+    bad("{\"Image\":\"x\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"mynet\":{}}}}",
+        "EndpointsConfig[mynet]");
     bad("{\"Image\":\"x\",\"HostConfig\":{\"PortBindings\":{\"80/tcp\":null}}}", "PortBindings");
     /* an empty request command falls back to the image's; none at all is an error */
     image_doc = "{\"config\":{}}";

@@ -1,0 +1,103 @@
+/* berthd.h - the daemon's shared declarations.
+ *
+ * berthd is thin: it turns Docker Engine API requests into libberth calls
+ * and libberth's answers into Docker's responses. It holds no state that
+ * matters; everything is in the state root that libberth manages, shared
+ * with the berth CLI. */
+#ifndef BERTHD_H
+#define BERTHD_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <berth/berth.h>
+
+#include "util.h"
+
+#define API_VERSION     "1.44"
+#define API_MIN_VERSION "1.24"
+
+struct req;
+typedef int (*handler_fn)(struct req *r);
+
+enum body_kind {
+    BODY_NONE, /* anything sent is ignored */
+    BODY_JSON, /* collected in memory (limited) */
+    BODY_PIPE, /* streamed into a pipe read by a worker (tar uploads) */
+};
+
+struct route {
+    const char *method;
+    const char *pattern; /* "/containers/{}/json"; {} matches one segment */
+    handler_fn fn;
+    enum body_kind body;
+};
+
+struct req {
+    struct MHD_Connection *conn;
+    const char *method;
+    char *path;    /* without the /vX.Y prefix */
+    int api_minor; /* the version the client asked for, e.g. 44 */
+    const struct route *route;
+    char *params[4]; /* the {} segments */
+    buf_t body;
+    bool body_too_large;
+    /* BODY_PIPE: the handler's worker reads pipe_rd; the upload goes to pipe_wr */
+    int pipe_rd, pipe_wr;
+    bool pipe_started;
+    void *pipe_state;
+    berth_engine *engine;
+    bool responded;
+};
+
+/* engines.c: a pool of engine handles (one is never used by two threads at
+ * once). */
+int engines_init(const berth_engine_opts *opts, berth_error *err);
+berth_engine *engine_get(void);
+void engine_put(berth_engine *e);
+void engines_free(void);
+
+/* server.c */
+struct MHD_Daemon *server_start(int listen_fd, berth_error *err);
+
+/* Query arguments. */
+const char *q_str(struct req *r, const char *name);
+/* Docker's booleans: 1/0, true/false, True/False; absent: fallback. */
+bool q_bool(struct req *r, const char *name, bool fallback);
+/* An integer argument; false (and a 400 already sent) when malformed. */
+bool q_int(struct req *r, const char *name, long fallback, long *out);
+
+/* Responses (respond.c). Each returns MHD_YES/MHD_NO for the handler to
+ * return. */
+int reply_json(struct req *r, unsigned status, json_t *doc);     /* steals doc */
+int reply_json_text(struct req *r, unsigned status, char *text); /* takes text */
+int reply_empty(struct req *r, unsigned status);
+int reply_error(struct req *r, const berth_error *err);
+int reply_message(struct req *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A streamed body: producer runs on a worker thread and writes to fd (a
+ * pipe whose other end becomes the chunked response); it should stop when a
+ * write fails (the client went away) or cancel_fd becomes readable. */
+typedef void (*producer_fn)(void *state, berth_engine *e, int fd, int cancel_fd);
+int reply_stream(struct req *r, unsigned status, const char *content_type, producer_fn fn,
+                 void *state, void (*free_state)(void *));
+
+/* The connection's socket, readable when the client sends more or goes
+ * away: the cancel descriptor for long waits. */
+int client_fd(struct req *r);
+
+/* Routes. */
+extern const struct route system_routes[];
+extern const struct route container_routes[];
+extern const struct route image_routes[];
+
+/* attach.c */
+int handle_attach(struct req *r);
+
+/* The response headers every answer carries. */
+void add_common_headers(struct MHD_Response *resp);
+
+#endif
