@@ -2,7 +2,6 @@
  * in the shapes of the Docker Engine API. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,24 +362,6 @@ static bool include(const struct ctr *c, const struct filters *f, bool all)
     if (f->since_seq && c->seq <= f->since_seq)
         return false;
     return true;
-}
-
-static int64_t du_total;
-static int du_add(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)path;
-    (void)flag;
-    (void)ftw;
-    if (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode))
-        du_total += st->st_size;
-    return 0;
-}
-
-static int64_t dir_size(const char *dir)
-{
-    du_total = 0;
-    nftw(dir, du_add, 32, FTW_PHYS | FTW_MOUNT);
-    return du_total;
 }
 
 static int64_t image_size(berth_engine *e, const char *image_id)

@@ -63,6 +63,10 @@ int write_new_file_at(int dirfd, const char *name, const void *data, size_t len,
 /* Reads a whole file; *out is NUL-terminated and owned by the caller. */
 int read_file_at(int dirfd, const char *name, char **out, size_t *len);
 int read_file(const char *path, char **out, size_t *len);
+/* Bytes in the files under path (st_size of everything but directories,
+ * each inode once, this filesystem only), as Docker measures a container's
+ * writable layer. 0 when it cannot be read. */
+int64_t dir_size(const char *path);
 int write_all(int fd, const void *data, size_t len);
 ssize_t read_all(int fd, void *data, size_t len);
 /* Copies src_fd to dst_fd until EOF. Returns bytes copied or -errno. */

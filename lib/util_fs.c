@@ -1,6 +1,6 @@
 /* util_fs.c - file helpers: recursive mkdir and removal that never follow
  * symlinks nor cross into another mounted filesystem, atomic file
- * replacement, whole-file and whole-buffer I/O. */
+ * replacement, whole-file and whole-buffer I/O, the size of a tree. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +94,75 @@ int rm_rf_at(int dirfd, const char *name)
 int rm_rf(const char *path)
 {
     return rm_rf_at(AT_FDCWD, path);
+}
+
+/* Inodes with more than one link, so that each is counted once. */
+struct seen_inodes {
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } * v;
+    size_t n, cap;
+};
+
+static bool seen_before(struct seen_inodes *s, const struct stat *st)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
+            return true;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n].dev = st->st_dev;
+    s->v[s->n].ino = st->st_ino;
+    s->n++;
+    return false;
+}
+
+static int64_t dir_size_fd(int dfd, dev_t dev, struct seen_inodes *seen)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return 0;
+    }
+    int64_t total = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0)
+                total += dir_size_fd(sub, dev, seen);
+            continue;
+        }
+        if (st.st_nlink > 1 && seen_before(seen, &st))
+            continue;
+        total += st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+int64_t dir_size(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return 0;
+    }
+    struct seen_inodes seen = { NULL, 0, 0 };
+    int64_t total = dir_size_fd(fd, st.st_dev, &seen);
+    free(seen.v);
+    return total;
 }
 
 int write_all(int fd, const void *data, size_t len)
