@@ -74,6 +74,8 @@ int cmd_save(berth_engine *e, int argc, char **argv);
 int cmd_rmi(berth_engine *e, int argc, char **argv);
 int cmd_tag(berth_engine *e, int argc, char **argv);
 int cmd_version(berth_engine *e, int argc, char **argv);
+int cmd_pause(berth_engine *e, int argc, char **argv);
+int cmd_unpause(berth_engine *e, int argc, char **argv);
 
 /* Streams a started container's output to our stdout/stderr (and our
  * stdin to it); returns its exit code. cmd.c's run and start -a share it. */

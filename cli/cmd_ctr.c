@@ -1,4 +1,4 @@
-/* cmd_ctr.c - berth stop, kill, restart, rm, rename and wait. */
+/* cmd_ctr.c - berth stop, kill, restart, pause, unpause, rm, rename and wait. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +102,38 @@ int cmd_kill(berth_engine *e, int argc, char **argv)
             return cli_fail(&err);
     }
     return each(pos, do_kill, e, &signal);
+}
+
+static int do_pause(berth_engine *e, const char *name, void *arg, berth_error *err)
+{
+    (void)arg;
+    return berth_container_pause(e, name, err);
+}
+
+int cmd_pause(berth_engine *e, int argc, char **argv)
+{
+    struct opt opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
+    _cleanup_strv_ char **pos = NULL;
+    const struct cmd *cmd = cli_find_cmd("pause");
+    if (opts_parse(cmd, opts, argc, argv, false, &pos) < 0 || need_args(cmd, pos, 1) < 0)
+        return 1;
+    return each(pos, do_pause, e, NULL);
+}
+
+static int do_unpause(berth_engine *e, const char *name, void *arg, berth_error *err)
+{
+    (void)arg;
+    return berth_container_unpause(e, name, err);
+}
+
+int cmd_unpause(berth_engine *e, int argc, char **argv)
+{
+    struct opt opts[] = { { NULL, 0, 0, NULL, NULL, NULL } };
+    _cleanup_strv_ char **pos = NULL;
+    const struct cmd *cmd = cli_find_cmd("unpause");
+    if (opts_parse(cmd, opts, argc, argv, false, &pos) < 0 || need_args(cmd, pos, 1) < 0)
+        return 1;
+    return each(pos, do_unpause, e, NULL);
 }
 
 static int do_rm(berth_engine *e, const char *name, void *arg, berth_error *err)

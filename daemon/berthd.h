@@ -48,6 +48,8 @@ struct req {
     int pipe_rd, pipe_wr;
     bool pipe_started;
     void *pipe_state;
+    void *result; /* a BODY_PIPE worker's outcome, for the final call */
+    void (*free_result)(void *);
     berth_engine *engine;
     bool responded;
 };
@@ -88,6 +90,17 @@ int reply_stream(struct req *r, unsigned status, const char *content_type, produ
 /* The connection's socket, readable when the client sends more or goes
  * away: the cancel descriptor for long waits. */
 int client_fd(struct req *r);
+
+/* All values of a repeated query argument (?names=a&names=b); caller
+ * frees the vector. */
+char **q_all(struct req *r, const char *name);
+
+/* True while a BODY_PIPE route's fn runs as the worker that reads the
+ * upload from r->pipe_rd; false on the final call that answers. */
+static inline bool in_pipe_worker(const struct req *r)
+{
+    return r->pipe_rd >= 0;
+}
 
 /* Routes. */
 extern const struct route system_routes[];

@@ -27,6 +27,28 @@ const char *q_str(struct req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct collect {
+    const char *name;
+    char **values;
+};
+
+static enum MHD_Result collect_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct collect *c = cls;
+    if (key && value && strcmp(key, c->name) == 0)
+        strv_push(&c->values, value);
+    return MHD_YES;
+}
+
+char **q_all(struct req *r, const char *name)
+{
+    struct collect c = { name, NULL };
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_value, &c);
+    return c.values;
+}
+
 bool q_bool(struct req *r, const char *name, bool fallback)
 {
     const char *v = q_str(r, name);
@@ -173,6 +195,8 @@ static void req_free(struct req *r)
     for (size_t i = 0; i < ARRAY_SIZE(r->params); i++)
         free(r->params[i]);
     buf_free(&r->body);
+    if (r->free_result)
+        r->free_result(r->result);
     engine_put(r->engine);
     free(r->path);
     free(r);

@@ -60,6 +60,21 @@ bool ctr_is_running(const struct ctr *c);
  * root/containers/<id>/lock). Returns an fd to close, or a berth_code. */
 int ctr_lock(berth_engine *e, const char *id, berth_error *err);
 
+/* ctr_load, then the container's lock, then the row read again under the
+ * lock (another process may have changed it meanwhile). *lock is the fd
+ * to close. */
+int ctr_load_locked(berth_engine *e, const char *name, struct ctr **out, int *lock,
+                    berth_error *err);
+
+/* Sends signo to the container's process through its monitor, under the
+ * container's lock. A paused container is resumed right after the signal
+ * when Docker would (moby's killWithSignal: for SIGKILL and for its stop
+ * signal, or for any signal when it has none), so that the signal is
+ * acted on: a frozen process does nothing, on cgroup v1 not even die of
+ * SIGKILL. Returns 0 or monitor_kill's -errno (-ESRCH, -ENOENT or
+ * -ECONNREFUSED: it no longer runs). */
+int ctr_signal(berth_engine *e, const char *id, int signo);
+
 /* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+, with an optional '/'. */
 bool ctr_name_valid(const char *name);
 

@@ -1,8 +1,9 @@
-/* container_ops.c - stop, kill, restart, wait, remove and rename.
+/* container_ops.c - stop, kill, restart, remove and rename.
  *
  * Signals go through the container's monitor, which is the container
  * process's parent: until it reaps the process, the PID cannot be reused,
- * so a signal can never reach a stranger. */
+ * so a signal can never reach a stranger. A paused container is resumed
+ * after the signal (ctr_signal), as Docker does. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,9 +33,10 @@ static int stop_signal(const struct ctr *c, const char *signal, int *signo, bert
 }
 
 /* Sends signo and waits up to timeout_s (< 0: forever) for the exit. */
-static int signal_and_wait(const char *rundir, int signo, int timeout_s)
+static int signal_and_wait(berth_engine *e, const char *id, int signo, int timeout_s)
 {
-    int r = monitor_kill(rundir, signo);
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, id);
+    int r = ctr_signal(e, id, signo);
     if (r < 0)
         return r == -ESRCH || r == -ENOENT || r == -ECONNREFUSED ? 0 : r;
     int code;
@@ -61,10 +63,9 @@ int berth_container_stop(berth_engine *e, const char *name, int timeout, const c
         json_t *st = json_object_get(c->config, "StopTimeout");
         timeout = json_is_integer(st) ? (int)json_integer_value(st) : 10;
     }
-    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
-    r = signal_and_wait(rundir, signo, timeout);
+    r = signal_and_wait(e, c->id, signo, timeout);
     if (r == -ETIMEDOUT)
-        r = signal_and_wait(rundir, SIGKILL, -1);
+        r = signal_and_wait(e, c->id, SIGKILL, -1);
     if (r < 0)
         return berr_errno(err, BERTH_EINTERNAL, -r, "cannot stop container %s", name);
     return 0;
@@ -83,7 +84,7 @@ int berth_container_kill(berth_engine *e, const char *name, const char *signal, 
     if (!ctr_is_running(c))
         return berr(err, BERTH_ECONFLICT, "Container %s is not running", c->id);
     _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
-    r = monitor_kill(rundir, signo);
+    r = ctr_signal(e, c->id, signo);
     if (r == -ESRCH || r == -ENOENT || r == -ECONNREFUSED)
         return berr(err, BERTH_ECONFLICT, "Container %s is not running", c->id);
     if (r < 0)
@@ -116,14 +117,18 @@ int berth_container_remove(berth_engine *e, const char *name, const berth_remove
     if (r < 0)
         return r;
     _cleanup_free_ char *id = xstrdup(c->id);
-    _cleanup_free_ char *rundir = engine_ctr_rundir(e, id);
     if (ctr_is_running(c)) {
+        if (!opts->force && str_eq(c->state, "paused"))
+            return berr(err, BERTH_ECONFLICT,
+                        "You cannot remove a paused container %s. Unpause and then stop the "
+                        "container before attempting removal or force remove",
+                        id);
         if (!opts->force)
             return berr(err, BERTH_ECONFLICT,
                         "You cannot remove a running container %s. Stop the container before "
                         "attempting removal or force remove",
                         id);
-        r = signal_and_wait(rundir, SIGKILL, 30);
+        r = signal_and_wait(e, id, SIGKILL, 30);
         if (r < 0)
             return berr_errno(err, BERTH_EINTERNAL, -r, "cannot kill container %s", id);
     }

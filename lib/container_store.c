@@ -213,6 +213,27 @@ int ctr_lock(berth_engine *e, const char *id, berth_error *err)
     return fd;
 }
 
+int ctr_load_locked(berth_engine *e, const char *name, struct ctr **out, int *lock,
+                    berth_error *err)
+{
+    struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *id = xstrdup(c->id);
+    ctr_free(c);
+    int fd = ctr_lock(e, id, err);
+    if (fd < 0)
+        return fd;
+    r = ctr_reload(e, id, out, err);
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    *lock = fd;
+    return 0;
+}
+
 bool ctr_name_valid(const char *name)
 {
     if (!name)

@@ -139,6 +139,17 @@ int berth_container_restart(berth_engine *engine, const char *name, int timeout,
 int berth_container_kill(berth_engine *engine, const char *name, const char *signal,
                          berth_error *err);
 
+/* Freezes every process of a running container (the OCI runtime's pause:
+ * the cgroup freezer); its state becomes "paused" (still Running).
+ * BERTH_ECONFLICT when it is not running or already paused. Stop, kill
+ * and forced removal work on a paused container: as Docker does, it is
+ * resumed right after SIGKILL or its stop signal is sent (any signal when
+ * it has no stop signal). */
+int berth_container_pause(berth_engine *engine, const char *name, berth_error *err);
+
+/* Thaws a paused container. BERTH_ECONFLICT when it is not paused. */
+int berth_container_unpause(berth_engine *engine, const char *name, berth_error *err);
+
 typedef enum berth_wait_condition {
     BERTH_WAIT_NOT_RUNNING = 0,
     BERTH_WAIT_NEXT_EXIT = 1,
