@@ -138,3 +138,85 @@ def bb(rootfs_tar):
     b("import", rootfs_tar, "busybox")
     yield b
     _finish(b)
+
+
+BERTHD = os.path.join(BUILD, "berthd")
+
+
+class Daemon:
+    """A berthd on its own roots and socket, and the clients that talk to it:
+    docker-py (self.client), the docker CLI (self.docker(...)) and the
+    berth CLI on the same roots (self.berth(...))."""
+
+    def __init__(self, base):
+        self.base = base
+        self.sock = os.path.join(base, "berthd.sock")
+        self.url = "unix://" + self.sock
+        self.berth = Berth(base)
+        self.proc = None
+        self.log = os.path.join(base, "berthd.log")
+        self._client = None
+
+    def start(self, *extra):
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [BERTHD, "--root", self.berth.root, "--runroot", self.berth.runroot,
+             "-H", self.url, *extra], stdout=logf, stderr=logf)
+        deadline = time.time() + 20
+        import socket
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"berthd exited: {open(self.log).read()}")
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(self.sock)
+                s.close()
+                return self
+            except OSError:
+                time.sleep(0.02)
+        raise AssertionError("berthd did not listen")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("berthd did not stop on SIGTERM")
+        if self._client:
+            self._client.close()
+            self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            import docker
+            self._client = docker.DockerClient(base_url=self.url, timeout=120)
+        return self._client
+
+    def docker(self, *args, check=True, input=None, timeout=120):
+        """Runs the docker CLI against this daemon."""
+        p = subprocess.run(["docker", "-H", self.url, *[str(a) for a in args]], input=input,
+                           capture_output=True, text=True, timeout=timeout,
+                           env=dict(os.environ, DOCKER_CONFIG=os.path.join(self.base, "dcfg")))
+        if check and p.returncode != 0:
+            raise AssertionError(f"docker {' '.join(map(str, args))} exited {p.returncode}\n"
+                                 f"stdout: {p.stdout!r}\nstderr: {p.stderr!r}")
+        return p
+
+
+@pytest.fixture
+def daemon(rootfs_tar):
+    """berthd on a private root with busybox imported; stopped and cleaned
+    after the test (every container removed, no monitor or mount left)."""
+    base = tempfile.mkdtemp(prefix="berthd-test-", dir="/tmp")
+    d = Daemon(base)
+    d.berth("import", rootfs_tar, "busybox")
+    d.start()
+    try:
+        yield d
+    finally:
+        d.stop()
+        _finish(d.berth)

@@ -7,8 +7,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from conftest import _monitor_pids
 
 # Appends a line to /cnt every 50 ms: the number of lines is its progress.
