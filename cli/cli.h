@@ -48,11 +48,15 @@ void table_free(struct table *t);
 
 /* "4.26MB": go-units HumanSizeWithPrecision(size, 3). */
 void human_size(double size, char *buf, size_t n);
+/* go-units HumanSizeWithPrecision; its HumanSize is precision 4. */
+void human_size_precision(double size, int precision, char *buf, size_t n);
 
 /* Docker's filter flags ("key=value", repeated) as filters JSON, or NULL. */
 char *filters_json(char **filters);
 
 const struct cmd *cli_find_cmd(const char *name);
+/* A verb of a group ("container prune"), by its full name. */
+const struct cmd *cli_find_subcmd(const char *name);
 
 /* The verbs. */
 int cmd_run(berth_engine *e, int argc, char **argv);
@@ -76,6 +80,11 @@ int cmd_tag(berth_engine *e, int argc, char **argv);
 int cmd_version(berth_engine *e, int argc, char **argv);
 int cmd_pause(berth_engine *e, int argc, char **argv);
 int cmd_unpause(berth_engine *e, int argc, char **argv);
+int cmd_container_prune(berth_engine *e, int argc, char **argv);
+int cmd_image_prune(berth_engine *e, int argc, char **argv);
+/* The verb groups: "berth container VERB", "berth image VERB". */
+int cmd_container(berth_engine *e, int argc, char **argv);
+int cmd_image(berth_engine *e, int argc, char **argv);
 
 /* Streams a started container's output to our stdout/stderr (and our
  * stdin to it); returns its exit code. cmd.c's run and start -a share it. */

@@ -39,6 +39,8 @@ static const struct cmd cmds[] = {
     { "rmi", cmd_rmi, "[OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", false },
     { "tag", cmd_tag, "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
       "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", false },
+    { "container", cmd_container, "COMMAND", "Manage containers", false },
+    { "image", cmd_image, "COMMAND", "Manage images", false },
     { "version", cmd_version, "", "Show the berth version information", true },
 };
 

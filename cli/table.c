@@ -75,7 +75,7 @@ void table_free(struct table *t)
     free(t);
 }
 
-void human_size(double size, char *buf, size_t n)
+void human_size_precision(double size, int precision, char *buf, size_t n)
 {
     static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
     size_t i = 0;
@@ -83,5 +83,10 @@ void human_size(double size, char *buf, size_t n)
         size /= 1000;
         i++;
     }
-    snprintf(buf, n, "%.3g%s", size, units[i]);
+    snprintf(buf, n, "%.*g%s", precision, size, units[i]);
+}
+
+void human_size(double size, char *buf, size_t n)
+{
+    human_size_precision(size, 3, buf, n);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <berth/image.h>
@@ -20,6 +21,7 @@
 #include "errors.h"
 #include "image_config.h"
 #include "image_store.h"
+#include "prune_filter.h"
 #include "ref.h"
 #include "util.h"
 
@@ -1056,6 +1058,147 @@ int berth_image_remove(berth_engine *engine, const char *name, bool force, bool 
     strv_free(rm.doomed_layers);
     if (r == 0 && report_json)
         *report_json = json_dumps(rm.report, JSON_COMPACT);
+    json_decref(rm.report);
+    return r;
+}
+
+/* ---- prune ----------------------------------------------------------- */
+
+/* On-disk bytes (unpacked files and tar) of each layer of the image. */
+static int layer_bytes(berth_engine *e, const char *id, char ***diff_ids, int64_t **bytes,
+                       berth_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *s = NULL;
+    int r = db_prepare(e->db,
+                       "SELECT l.diff_id, l.size + l.unpacked FROM image_layers il JOIN layers l"
+                       " ON l.diff_id = il.diff_id WHERE il.image_id=?",
+                       &s, err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    size_t n = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        strv_push(diff_ids, db_col_text(s, 0));
+        *bytes = xrealloc(*bytes, (n + 1) * sizeof **bytes);
+        (*bytes)[n++] = sqlite3_column_int64(s, 1);
+    }
+    return 0;
+}
+
+/* Deletes the image rm->id unless a container uses it (or, dangling
+ * only, it has a tag); adds the bytes this frees (its config blob and
+ * the layers no other image or container keeps) to *freed. */
+static int prune_image(struct removal *rm, bool dangling_only, int64_t *freed, berth_error *err)
+{
+    rm->deleted = false;
+    if (dangling_only) {
+        _cleanup_strv_ char **tags = NULL;
+        int r = image_store_tags(rm->e, rm->id, &tags, err);
+        if (r < 0 || tags[0])
+            return r;
+    }
+    bool used = false;
+    berth_error cerr = BERTH_ERROR_INIT;
+    int r = check_conflict(rm, CONFLICT_RUNNING | CONFLICT_STOPPED, &used, &cerr);
+    if (r < 0)
+        return used ? 0 : berr(err, r, "%s", cerr.message);
+    _cleanup_strv_ char **diff_ids = NULL;
+    _cleanup_free_ int64_t *bytes = NULL;
+    if ((r = layer_bytes(rm->e, rm->id, &diff_ids, &bytes, err)) < 0)
+        return r;
+    size_t before = strv_length(rm->doomed_layers);
+    if ((r = delete_image(rm, err)) < 0)
+        return r;
+    _cleanup_free_ char *blob = blob_path(rm->e, rm->id);
+    struct stat st;
+    if (stat(blob, &st) == 0)
+        *freed += st.st_size;
+    for (size_t i = before; rm->doomed_layers && rm->doomed_layers[i]; i++)
+        for (size_t k = 0; diff_ids && diff_ids[k]; k++)
+            if (strcmp(diff_ids[k], rm->doomed_layers[i]) == 0)
+                *freed += bytes[k];
+    return 0;
+}
+
+/* The IDs of the images that the until and label filters select, oldest
+ * first. */
+static int prune_candidates(berth_engine *e, const struct prune_filter *f, char ***out,
+                            berth_error *err)
+{
+    _cleanup_stmt_ sqlite3_stmt *s = NULL;
+    int r = db_prepare(e->db, "SELECT " ROW_COLUMNS " FROM images ORDER BY created, added, id", &s,
+                       err);
+    if (r < 0)
+        return r;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct image_row row = { 0 };
+        fill_row(s, &row);
+        json_t *labels = json_object_get(json_object_get(row.config, "config"), "Labels");
+        if (prune_filter_match(f, row.created, labels))
+            strv_push(out, row.id);
+        image_row_clear(&row);
+    }
+    if (rc != SQLITE_DONE)
+        return db_error(e->db, err, "list images");
+    return 0;
+}
+
+int berth_image_prune(berth_engine *engine, const char *filters_json, char **report_json,
+                      berth_error *err)
+{
+    struct prune_filter f;
+    int r = prune_filter_parse(filters_json, true, now_ns(), &f, err);
+    if (r < 0)
+        return r;
+    int lock = -1;
+    r = image_store_lock(engine, true, &lock, err);
+    if (r < 0) {
+        prune_filter_clear(&f);
+        return r;
+    }
+    /* One transaction: the check that no container uses an image and its
+     * removal are atomic against a create, which inserts its row only if
+     * the image is still there (container_create.c). */
+    struct removal rm = { .e = engine, .report = json_array() };
+    _cleanup_strv_ char **ids = NULL;
+    _cleanup_strv_ char **deleted = NULL;
+    int64_t freed = 0;
+    r = db_begin(engine->db, err);
+    if (r == 0) {
+        r = prune_candidates(engine, &f, &ids, err);
+        for (size_t i = 0; r == 0 && ids && ids[i]; i++) {
+            rm.id = ids[i];
+            r = prune_image(&rm, f.dangling, &freed, err);
+            if (r == 0 && rm.deleted)
+                strv_push(&deleted, ids[i]);
+        }
+        if (r == 0)
+            r = db_commit(engine->db, err);
+        else
+            db_rollback(engine->db);
+    }
+    prune_filter_clear(&f);
+    _cleanup_strv_ char **trash = NULL;
+    if (r == 0) {
+        for (size_t i = 0; deleted && deleted[i]; i++) {
+            _cleanup_free_ char *cfg = blob_path(engine, deleted[i]);
+            unlink(cfg);
+        }
+        for (size_t i = 0; rm.doomed_layers && rm.doomed_layers[i]; i++)
+            layer_store_remove_files(engine, rm.doomed_layers[i], &trash);
+    }
+    image_store_unlock(lock);
+    for (size_t i = 0; trash && trash[i]; i++)
+        rm_rf(trash[i]);
+    strv_free(rm.doomed_layers);
+    if (r == 0 && report_json) {
+        json_t *report = json_pack("{s:O, s:I}", "ImagesDeleted",
+                                   json_array_size(rm.report) ? rm.report : json_null(),
+                                   "SpaceReclaimed", (json_int_t)freed);
+        *report_json = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(report);
+    }
     json_decref(rm.report);
     return r;
 }

@@ -190,6 +190,17 @@ typedef struct berth_remove_opts {
 int berth_container_remove(berth_engine *engine, const char *name, const berth_remove_opts *opts,
                            berth_error *err);
 
+/* Removes every stopped container (created, exited or dead) that the
+ * Docker prune filters in filters_json select (NULL: all): "until" (a
+ * time: containers created after it stay), "label" (k or k=v; all must
+ * match) and "label!" (containers matching all of them stay). A container
+ * started meanwhile stays. Anonymous volumes stay. *report_json (may be
+ * NULL) is Docker's ContainersPruneReport ({"ContainersDeleted": [IDs] or
+ * null, "SpaceReclaimed": bytes of their writable layers}), owned by the
+ * caller. An unknown filter is BERTH_EINVAL and removes nothing. */
+int berth_container_prune(berth_engine *engine, const char *filters_json, char **report_json,
+                          berth_error *err);
+
 /* BERTH_ECONFLICT when new_name is taken. */
 int berth_container_rename(berth_engine *engine, const char *name, const char *new_name,
                            berth_error *err);

@@ -69,6 +69,17 @@ int berth_image_tag(berth_engine *engine, const char *source, const char *target
 int berth_image_remove(berth_engine *engine, const char *name, bool force, bool noprune,
                        char **report_json, berth_error *err);
 
+/* Removes unused images, as Docker's image prune: with filter "dangling"
+ * true (the default) only images without a tag, with false every image;
+ * "until" (images created after it stay), "label" and "label!" as for
+ * containers. An image that any container (in any state) uses always
+ * stays. *report_json (may be NULL) is Docker's ImagesPruneReport
+ * ({"ImagesDeleted": [{"Untagged": ...}, {"Deleted": ...}] or null,
+ * "SpaceReclaimed": bytes}), owned by the caller. An unknown filter is
+ * BERTH_EINVAL and removes nothing. */
+int berth_image_prune(berth_engine *engine, const char *filters_json, char **report_json,
+                      berth_error *err);
+
 /* Docker's ImageInspect document for the image named name. */
 int berth_image_inspect(berth_engine *engine, const char *name, char **json_out, berth_error *err);
 
