@@ -24,25 +24,8 @@ import sys
 import tempfile
 import time
 
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.environ.get("BERTH_BUILD", os.path.join(SRC, "build"))
-BERTH = os.path.join(BUILD, "berth")
-FLOOR_EXEC = os.path.join(BUILD, "floor-exec")
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
-
-
-def tmpfs_or(path):
-    """/run when it is a tmpfs (as on a normal host), else the given path."""
-    with open("/proc/mounts") as f:
-        for line in f:
-            parts = line.split()
-            if parts[1] == "/run" and parts[2] == "tmpfs":
-                return "/run"
-    return path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from floor import BERTH, SRC, Floor, pct, tmpfs_or  # noqa: E402
 
 
 def main():
@@ -56,42 +39,17 @@ def main():
     base = tempfile.mkdtemp(prefix="berth-bench-", dir="/var/tmp")
     runbase = tempfile.mkdtemp(prefix="berth-bench-", dir=tmpfs_or("/var/tmp"))
     root, runroot = os.path.join(base, "root"), os.path.join(runbase, "run")
-    bundle = os.path.join(base, "floor")
-    state = os.path.join(runbase, "floor-state")
     b = [BERTH, "--root", root, "--runroot", runroot, "--runtime", args.runtime]
     mounted = False
+    floor = None
     idle = []
     try:
         tar = os.path.join(base, "busybox.tar")
         subprocess.run([os.path.join(SRC, "tests", "make-busybox-rootfs.sh"), tar], check=True)
         subprocess.run(b + ["import", tar, "busybox"], check=True, stdout=subprocess.DEVNULL)
 
-        # The floor's bundle: berth's own config.json for `true`, and the
-        # image's layer as the lower directory of an overlay mounted once.
-        cid = subprocess.run(b + ["create", "busybox", "true"], check=True, capture_output=True,
-                             text=True).stdout.strip()
-        subprocess.run(b + ["start", "-a", cid], check=True)
-        spec = json.load(open(os.path.join(runroot, "containers", cid, "config.json")))
-        spec["root"]["path"] = "rootfs"  # the floor's own mount of the same layers
-        insp = json.loads(subprocess.run(b + ["inspect", cid], check=True, capture_output=True,
-                                         text=True).stdout)[0]
-        lower = insp["GraphDriver"]["Data"]["LowerDir"]
-        for d in ("rootfs", "upper", "work"):
-            os.makedirs(os.path.join(bundle, d))
-        subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
-                        f"lowerdir={lower},upperdir={bundle}/upper,workdir={bundle}/work",
-                        os.path.join(bundle, "rootfs")], check=True)
+        floor = Floor(b, root, runroot, base, args.runtime)
         mounted = True
-        runtime_path = shutil.which(args.runtime)
-
-        def floor(i):
-            spec["linux"]["cgroupsPath"] = f"/berth-bench/floor{os.getpid()}-{i}"
-            with open(os.path.join(bundle, "config.json"), "w") as f:
-                json.dump(spec, f)
-            t = time.perf_counter()
-            subprocess.run([FLOOR_EXEC, runtime_path, "--root", state, "run", "--bundle", bundle,
-                            f"floor{os.getpid()}-{i}"], check=True)
-            return (time.perf_counter() - t) * 1000
 
         def berth(i):
             t = time.perf_counter()
@@ -99,11 +57,11 @@ def main():
             return (time.perf_counter() - t) * 1000
 
         for i in range(args.warmup):
-            floor(-1 - i)
+            floor.run(-1 - i)
             berth(-1 - i)
         f_ms, b_ms = [], []
         for i in range(args.runs):
-            f_ms.append(floor(i))
+            f_ms.append(floor.run(i))
             b_ms.append(berth(i))
 
         print(f"run latency, {args.runs} runs each, runtime {args.runtime}, "
@@ -149,7 +107,7 @@ def main():
         if idle:
             subprocess.run(b + ["rm", "-f"] + idle, stdout=subprocess.DEVNULL)
         if mounted:
-            subprocess.run(["umount", os.path.join(bundle, "rootfs")])
+            floor.close()
         subprocess.run(b + ["rm", "-f"] + subprocess.run(
             b + ["ps", "-aq"], capture_output=True, text=True).stdout.split(),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -237,12 +237,12 @@ static int create(struct req *r)
         const char *tg = q_str(r, "tag");
         _cleanup_free_ char *name =
             tg && *tg && !strchr(image, '@') ? xasprintf("%s:%s", image, tg) : xstrdup(image);
-        _cleanup_free_ char *msg = xasprintf(
-            "pull access denied for %s: berth cannot pull images yet; load or import it "
-            "(docker load, docker import)",
-            name);
-        return reply_lines(r, json_pack("[o,o]", stream_line("status", "Pulling image"),
-                                        error_line(msg)));
+        _cleanup_free_ char *msg =
+            xasprintf("pull access denied for %s: berth cannot pull images yet; load or import it "
+                      "(docker load, docker import)",
+                      name);
+        return reply_lines(
+            r, json_pack("[o,o]", stream_line("status", "Pulling image"), error_line(msg)));
     }
     return reply_message(r, 400, "one of fromSrc or fromImage is required");
 }

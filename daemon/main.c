@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,6 +145,9 @@ int main(int argc, char **argv)
     }
     eo.runtimes = (const char *const *)runtimes;
     signal(SIGPIPE, SIG_IGN);
+    /* a thread per connection would otherwise get malloc arenas of its own
+     * that keep their memory after the connection is gone */
+    mallopt(M_ARENA_MAX, 2);
     berth_error err = BERTH_ERROR_INIT;
     if (engines_init(&eo, &err) < 0) {
         fprintf(stderr, "berthd: %s\n", err.message);

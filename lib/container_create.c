@@ -107,8 +107,8 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
     r = db_prepare(e->db,
                    "INSERT INTO containers (id, name, image_id, image_ref, created, config,"
                    " hostconfig, path, args, labels, runtime, runtime_path, state,"
-                   " auto_remove, layers, mounts)"
-                   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,'created',?13,?14,?15)",
+                   " auto_remove, layers, mounts, command)"
+                   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,'created',?13,?14,?15,?16)",
                    &s, err);
     if (r < 0)
         goto fail;
@@ -127,6 +127,13 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
     sqlite3_bind_int(s, 13, json_get_bool(cc->hostconfig, "AutoRemove"));
     sqlite3_bind_text(s, 14, layers_s, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 15, mounts_s, -1, SQLITE_STATIC);
+    buf_t cmd = { 0 };
+    buf_append(&cmd, cc->path, strlen(cc->path));
+    size_t i;
+    json_t *a;
+    json_array_foreach(cc->args, i, a) buf_appendf(&cmd, " %s", json_string_value(a));
+    sqlite3_bind_text(s, 16, cmd.data, (int)cmd.len, SQLITE_TRANSIENT);
+    buf_free(&cmd);
     if (sqlite3_step(s) != SQLITE_DONE) {
         if ((sqlite3_extended_errcode(e->db) & 0xff) == SQLITE_CONSTRAINT) {
             db_rollback(e->db);

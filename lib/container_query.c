@@ -373,31 +373,68 @@ static int64_t image_size(berth_engine *e, const char *image_id)
     return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 }
 
-static json_t *summary(berth_engine *e, const struct ctr *c, bool size, int64_t now)
+/* The columns a listing reads: no config documents to parse. */
+#define LIST_COLUMNS                                                                               \
+    "seq, id, name, image_id, image_ref, created, labels, state, exit_code, started, finished,"    \
+    " monitor_pid, monitor_start, command, json_extract(hostconfig, '$.NetworkMode'), mounts"
+
+static struct ctr *light_row(sqlite3_stmt *s, bool need_labels)
 {
-    buf_t cmd = { 0 };
-    buf_append(&cmd, c->path, strlen(c->path));
-    size_t i;
-    json_t *v;
-    json_array_foreach(c->args, i, v) buf_appendf(&cmd, " %s", json_string_value(v));
-    _cleanup_free_ char *cmd_s = buf_steal(&cmd);
-    _cleanup_free_ char *name = xasprintf("/%s", c->name);
+    struct ctr *c = xcalloc(1, sizeof *c);
+    c->seq = sqlite3_column_int64(s, 0);
+    c->id = xstrdup(db_col_text(s, 1));
+    c->name = xstrdup(db_col_text(s, 2));
+    c->image_id = xstrdup(db_col_text(s, 3));
+    c->image_ref = xstrdup(db_col_text(s, 4));
+    c->created = sqlite3_column_int64(s, 5);
+    if (need_labels)
+        c->labels = json_loads(db_col_text(s, 6), 0, NULL);
+    c->state = xstrdup(db_col_text(s, 7));
+    c->exit_code = sqlite3_column_int(s, 8);
+    c->started = sqlite3_column_int64(s, 9);
+    c->finished = sqlite3_column_int64(s, 10);
+    c->monitor_pid = sqlite3_column_int(s, 11);
+    c->monitor_start = (uint64_t)sqlite3_column_int64(s, 12);
+    return c;
+}
+
+/* One ContainerSummary, written as JSON text straight from the row. */
+static void summary_text(buf_t *b, berth_engine *e, sqlite3_stmt *s, const struct ctr *c, bool size,
+                         int64_t now)
+{
+    const char *netmode = db_col_text(s, 14);
+    if (!*netmode)
+        netmode = "default";
+    const char *net = strcmp(netmode, "host") == 0 ? "host" : "none";
+    const char *labels = db_col_text(s, 6);
+    const char *mounts = db_col_text(s, 15);
     _cleanup_free_ char *status = status_text(c, now);
-    json_t *s =
-        json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:o, s:[]}", "Id",
-                  c->id, "Names", name, "Image", c->image_ref, "ImageID", c->image_id, "Command",
-                  cmd_s, "Created", (json_int_t)(c->created / 1000000000), "Ports", "Labels",
-                  c->labels, "State", c->state, "Status", status, "HostConfig", "NetworkMode",
-                  json_get_str(c->hostconfig, "NetworkMode", "default"), "NetworkSettings",
-                  network_settings(c, false), "Mounts");
-    json_object_set(s, "Mounts", c->mounts);
+    buf_appendf(b, "{\"Id\":\"%s\",\"Names\":[", c->id);
+    _cleanup_free_ char *slashed = xasprintf("/%s", c->name);
+    buf_append_json_str(b, slashed);
+    buf_append(b, "],\"Image\":", 10);
+    buf_append_json_str(b, c->image_ref);
+    buf_appendf(b, ",\"ImageID\":\"%s\",\"Command\":", c->image_id);
+    buf_append_json_str(b, db_col_text(s, 13));
+    buf_appendf(b, ",\"Created\":%lld,\"Ports\":[],\"Labels\":%s,\"State\":\"%s\",\"Status\":",
+                (long long)(c->created / 1000000000), *labels ? labels : "{}", c->state);
+    buf_append_json_str(b, status);
+    buf_append(b, ",\"HostConfig\":{\"NetworkMode\":", 29);
+    buf_append_json_str(b, netmode);
+    buf_appendf(b,
+                "},\"NetworkSettings\":{\"Networks\":{\"%s\":{\"IPAMConfig\":null,\"Links\":null,"
+                "\"Aliases\":null,\"NetworkID\":\"\",\"EndpointID\":\"\",\"Gateway\":\"\","
+                "\"IPAddress\":\"\",\"IPPrefixLen\":0,\"IPv6Gateway\":\"\","
+                "\"GlobalIPv6Address\":\"\",\"GlobalIPv6PrefixLen\":0,\"MacAddress\":\"\","
+                "\"DriverOpts\":null,\"DNSNames\":null}}},\"Mounts\":%s",
+                net, *mounts ? mounts : "[]");
     if (size) {
         _cleanup_free_ char *upper = xasprintf("%s/containers/%s/upper", e->root, c->id);
         int64_t rw = dir_size(upper);
-        json_object_set_new(s, "SizeRw", json_integer(rw));
-        json_object_set_new(s, "SizeRootFs", json_integer(rw + image_size(e, c->image_id)));
+        buf_appendf(b, ",\"SizeRw\":%lld,\"SizeRootFs\":%lld", (long long)rw,
+                    (long long)(rw + image_size(e, c->image_id)));
     }
-    return s;
+    buf_append(b, "}", 1);
 }
 
 int berth_container_list(berth_engine *e, const berth_list_opts *opts, char **json_out,
@@ -415,37 +452,55 @@ int berth_container_list(berth_engine *e, const berth_list_opts *opts, char **js
     }
     if (f.before_seq || f.since_seq)
         all = true;
+    /* a row that claims to run while its monitor is gone is repaired first */
+    {
+        _cleanup_stmt_ sqlite3_stmt *q = NULL;
+        if (db_prepare(e->db,
+                       "SELECT id, monitor_pid, monitor_start FROM containers"
+                       " WHERE state IN ('running','paused','restarting')",
+                       &q, NULL) == 0) {
+            char **dead = NULL;
+            while (sqlite3_step(q) == SQLITE_ROW)
+                if (!proc_alive(sqlite3_column_int(q, 1), (uint64_t)sqlite3_column_int64(q, 2)))
+                    strv_push(&dead, db_col_text(q, 0));
+            sqlite3_finalize(q);
+            q = NULL;
+            for (size_t i = 0; dead && dead[i]; i++) {
+                struct ctr *fresh = NULL;
+                if (ctr_reload(e, dead[i], &fresh, NULL) == 0)
+                    ctr_free(fresh);
+            }
+            strv_free(dead);
+        }
+    }
     _cleanup_stmt_ sqlite3_stmt *s = NULL;
-    r = db_prepare(e->db, "SELECT " CTR_COLUMNS " FROM containers ORDER BY seq DESC", &s, err);
+    r = db_prepare(e->db, "SELECT " LIST_COLUMNS " FROM containers ORDER BY seq DESC", &s, err);
     if (r < 0) {
         filters_free(&f);
         return r;
     }
-    json_t *out = json_array();
+    buf_t out = { 0 };
+    buf_append(&out, "[", 1);
+    size_t n = 0;
     int64_t now = now_ns();
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct ctr *c = ctr_from_row(s);
-        if (ctr_is_running(c) && !proc_alive(c->monitor_pid, c->monitor_start)) {
-            /* a row that claims to run while its monitor is gone: repair */
-            struct ctr *fresh = NULL;
-            if (ctr_reload(e, c->id, &fresh, NULL) == 0) {
-                ctr_free(c);
-                c = fresh;
-            }
+        struct ctr *c = light_row(s, f.label != NULL);
+        if (include(c, &f, all)) {
+            if (n++)
+                buf_append(&out, ",", 1);
+            summary_text(&out, e, s, c, opts->size, now);
         }
-        if (include(c, &f, all))
-            json_array_append_new(out, summary(e, c, opts->size, now));
         ctr_free(c);
-        if (opts->limit > 0 && json_array_size(out) >= (size_t)opts->limit)
+        if (opts->limit > 0 && n >= (size_t)opts->limit)
             break;
     }
     filters_free(&f);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        json_decref(out);
+        buf_free(&out);
         return db_error(e->db, err, "list containers");
     }
-    *json_out = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(out);
+    buf_append(&out, "]", 1);
+    *json_out = buf_steal(&out);
     return 0;
 }

@@ -61,8 +61,9 @@ static const char schema_v1[] =
     "  oom_killed INTEGER NOT NULL DEFAULT 0,"
     "  restart_count INTEGER NOT NULL DEFAULT 0,"
     "  auto_remove INTEGER NOT NULL DEFAULT 0,"
-    "  layers TEXT NOT NULL DEFAULT '[]',"  /* JSON diff_ids, lowest first */
-    "  mounts TEXT NOT NULL DEFAULT '[]');" /* Docker's inspect Mounts */
+    "  layers TEXT NOT NULL DEFAULT '[]'," /* JSON diff_ids, lowest first */
+    "  mounts TEXT NOT NULL DEFAULT '[]'," /* Docker's inspect Mounts */
+    "  command TEXT NOT NULL DEFAULT '');" /* path and args, for listings */
     "CREATE TABLE volumes("
     "  name TEXT PRIMARY KEY,"
     "  created INTEGER NOT NULL,"
@@ -185,7 +186,12 @@ int db_open(const char *path, sqlite3 **out, berth_error *err)
      * checkpoint every 64 pages) that is cheap to read at open. */
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     sqlite3_wal_autocheckpoint(db, 64);
-    int r = exec_retrying(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err);
+    /* a 1 MB page cache: the database is small, and berthd keeps a few
+     * connections open for good */
+    int r = exec_retrying(db,
+                          "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+                          " PRAGMA cache_size=-1024",
+                          err);
     if (r < 0)
         goto fail;
 

@@ -44,6 +44,9 @@ typedef struct buf {
 void buf_append(buf_t *b, const void *data, size_t len);
 void buf_appendf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(buf_t *b);
+/* Appends s as a JSON string literal (quotes and escapes included); s must
+ * be UTF-8, as everything that reaches the state database is. */
+void buf_append_json_str(buf_t *b, const char *s);
 /* Returns the NUL-terminated contents and resets b. */
 char *buf_steal(buf_t *b);
 

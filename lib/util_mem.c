@@ -176,6 +176,39 @@ void buf_appendf(buf_t *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+void buf_append_json_str(buf_t *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_append(b, "\"", 1);
+    const char *run = s;
+    for (const char *p = s; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        buf_append(b, run, (size_t)(p - run));
+        char esc[7] = { '\\', 0, 0, 0, 0, 0, 0 };
+        size_t n = 2;
+        switch (ch) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\r': esc[1] = 'r'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            n = 6;
+        }
+        buf_append(b, esc, n);
+        run = p + 1;
+    }
+    buf_append(b, run, strlen(run));
+    buf_append(b, "\"", 1);
+}
+
 void buf_free(buf_t *b)
 {
     free(b->data);

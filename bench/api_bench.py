@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""berthd through the Docker Engine API, against the floor and (when one
+can be started in a scratch network namespace) against dockerd.
+
+- run latency: docker-py create + start + wait + remove of `true`, p50,
+  against `crun run` of the same bundle (bench/floor.py), alternating;
+- throughput: 4 concurrent docker-py clients doing the same, containers/s;
+- list: GET /containers/json?all=1 with 1000 containers, p50 (raw HTTP on
+  the unix socket, so the figure is the daemon's, not docker-py's);
+- memory: berthd's RSS when idle, after that work.
+Targets (issue 3): latency <= 2x the floor, >= 50 containers/s, list
+<= 10 ms, idle RSS <= 8 MB.
+
+Usage: api_bench.py [--runs N] [--seconds S] [--list N] [--dockerd]
+"""
+import argparse
+import http.client
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from floor import BERTH, BUILD, SRC, Floor, pct, tmpfs_or  # noqa: E402
+
+BERTHD = os.path.join(BUILD, "berthd")
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_socket(path, proc, what):
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited")
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(path)
+            s.close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{what} did not listen on {path}")
+
+
+def lifecycle(client):
+    c = client.containers.create("busybox", ["true"])
+    c.start()
+    c.wait()
+    c.remove()
+
+
+def measure(url, floor, args, label):
+    import docker
+    client = docker.DockerClient(base_url=url, timeout=300)
+    for i in range(args.warmup):
+        lifecycle(client)
+        if floor:
+            floor.run(-1 - i)
+    lat, fl = [], []
+    for i in range(args.runs):
+        t = time.perf_counter()
+        lifecycle(client)
+        lat.append((time.perf_counter() - t) * 1000)
+        if floor:
+            fl.append(floor.run(i))
+    res = {"lat": lat, "floor": fl}
+
+    # 4 concurrent clients, each with its own connection
+    done = [0] * 4
+    stop = time.time() + args.seconds
+
+    def worker(k):
+        cl = docker.DockerClient(base_url=url, timeout=300)
+        while time.time() < stop:
+            lifecycle(cl)
+            done[k] += 1
+        cl.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    res["rate"] = sum(done) / (time.perf_counter() - t0)
+
+    # listing N containers
+    have = len(client.api.containers(all=True, quiet=True))
+    for i in range(have, args.list):
+        client.api.create_container("busybox", ["true"])
+    conn = UnixHTTP(url[len("unix://"):])
+    ls = []
+    for i in range(50):
+        t = time.perf_counter()
+        conn.request("GET", "/v1.44/containers/json?all=1")
+        body = conn.getresponse().read()
+        ls.append((time.perf_counter() - t) * 1000)
+    res["list"] = ls
+    res["list_bytes"] = len(body)
+    client.close()
+    return res
+
+
+def report(label, res, floor_ms=None):
+    print(f"{label}:")
+    p50 = pct(res["lat"], 50)
+    line = f"  run latency (create+start+wait+remove, docker-py): p50 {p50:6.1f} ms" \
+           f"   p90 {pct(res['lat'], 90):6.1f} ms"
+    if floor_ms:
+        line += f"   = {p50 / floor_ms:.2f}x the floor (target <= 2)"
+    print(line)
+    print(f"  4 concurrent clients: {res['rate']:.1f} containers/s (target >= 50)")
+    print(f"  GET /containers/json?all=1, {args_list} containers ({res['list_bytes']} bytes):"
+          f" p50 {pct(res['list'], 50):.2f} ms (target <= 10)")
+
+
+def main():
+    global args_list
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--list", type=int, default=1000)
+    ap.add_argument("--dockerd", action="store_true", help="also measure a scratch dockerd")
+    args = ap.parse_args()
+    args_list = args.list
+
+    base = tempfile.mkdtemp(prefix="berthd-bench-", dir="/var/tmp")
+    runbase = tempfile.mkdtemp(prefix="berthd-bench-", dir=tmpfs_or("/var/tmp"))
+    root, runroot = os.path.join(base, "root"), os.path.join(runbase, "run")
+    sock = os.path.join(runbase, "berthd.sock")
+    b = [BERTH, "--root", root, "--runroot", runroot]
+    proc = None
+    floor = None
+    try:
+        tar = os.path.join(base, "busybox.tar")
+        subprocess.run([os.path.join(SRC, "tests", "make-busybox-rootfs.sh"), tar], check=True)
+        subprocess.run(b + ["import", tar, "busybox"], check=True, stdout=subprocess.DEVNULL)
+        floor = Floor(b, root, runroot, base)
+        proc = subprocess.Popen([BERTHD, "--root", root, "--runroot", runroot, "-H",
+                                 "unix://" + sock], stderr=subprocess.DEVNULL)
+        wait_socket(sock, proc, "berthd")
+        rss_start = rss_kb(proc.pid)
+        res = measure("unix://" + sock, floor, args, "berthd")
+        time.sleep(1)
+        rss_idle = rss_kb(proc.pid)
+        f50 = pct(res["floor"], 50)
+        print(f"floor: crun run of the same bundle: p50 {f50:.1f} ms  ({os.cpu_count()} CPUs,"
+              f" kernel {os.uname().release})")
+        report("berthd", res, f50)
+        print(f"  berthd RSS: {rss_start} kB at start, {rss_idle} kB idle after the runs"
+              f" (target <= 8192 kB)")
+        if args.dockerd:
+            import dockerd_scratch
+            dockerd_scratch.compare(tar, args, measure, report)
+        return 0
+    finally:
+        if proc and proc.poll() is None:
+            subprocess.run(b + ["rm", "-f"] + subprocess.run(
+                b + ["ps", "-aq"], capture_output=True, text=True).stdout.split(),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait()
+        if floor:
+            floor.close()
+        subprocess.run(b + ["rm", "-f"] + subprocess.run(
+            b + ["ps", "-aq"], capture_output=True, text=True).stdout.split(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(runbase, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
