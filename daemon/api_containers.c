@@ -339,6 +339,32 @@ static int logs(struct req *r)
                         logs_producer, s, logs_free);
 }
 
+static int pause_(struct req *r)
+{
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_container_pause(r->engine, r->params[0], &err) < 0)
+        return reply_error(r, &err);
+    return reply_empty(r, 204);
+}
+
+static int unpause(struct req *r)
+{
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_container_unpause(r->engine, r->params[0], &err) < 0)
+        return reply_error(r, &err);
+    return reply_empty(r, 204);
+}
+
+static int prune(struct req *r)
+{
+    const char *f = q_str(r, "filters");
+    char *report = NULL;
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_container_prune(r->engine, f && *f ? f : NULL, &report, &err) < 0)
+        return reply_error(r, &err);
+    return reply_json_text(r, 200, report);
+}
+
 static int not_yet(struct req *r)
 {
     return reply_message(r, 501, "%s %s is not implemented by berth yet", r->method, r->path);
@@ -347,7 +373,7 @@ static int not_yet(struct req *r)
 const struct route container_routes[] = {
     { "POST", "/containers/create", create, BODY_JSON },
     { "GET", "/containers/json", list, BODY_NONE },
-    { "POST", "/containers/prune", not_yet, BODY_NONE },
+    { "POST", "/containers/prune", prune, BODY_NONE },
     { "GET", "/containers/{}/json", inspect, BODY_NONE },
     { "POST", "/containers/{}/start", start, BODY_JSON },
     { "POST", "/containers/{}/stop", stop, BODY_NONE },
@@ -355,8 +381,8 @@ const struct route container_routes[] = {
     { "POST", "/containers/{}/kill", kill_, BODY_NONE },
     { "POST", "/containers/{}/wait", wait_, BODY_NONE },
     { "POST", "/containers/{}/rename", rename_, BODY_NONE },
-    { "POST", "/containers/{}/pause", not_yet, BODY_NONE },
-    { "POST", "/containers/{}/unpause", not_yet, BODY_NONE },
+    { "POST", "/containers/{}/pause", pause_, BODY_NONE },
+    { "POST", "/containers/{}/unpause", unpause, BODY_NONE },
     { "DELETE", "/containers/{}", remove_, BODY_NONE },
     { "GET", "/containers/{}/logs", logs, BODY_NONE },
     { "POST", "/containers/{}/attach", handle_attach, BODY_NONE },

@@ -300,6 +300,16 @@ static int get_many(struct req *r)
     return save_names(r, q_all(r, "names"));
 }
 
+static int prune(struct req *r)
+{
+    const char *f = q_str(r, "filters");
+    char *report = NULL;
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_image_prune(r->engine, f && *f ? f : NULL, &report, &err) < 0)
+        return reply_error(r, &err);
+    return reply_json_text(r, 200, report);
+}
+
 static int not_yet(struct req *r)
 {
     return reply_message(r, 501, "%s %s is not implemented by berth yet", r->method, r->path);
@@ -310,7 +320,7 @@ const struct route image_routes[] = {
     { "POST", "/images/create", create, BODY_PIPE },
     { "POST", "/images/load", load, BODY_PIPE },
     { "GET", "/images/get", get_many, BODY_NONE },
-    { "POST", "/images/prune", not_yet, BODY_NONE },
+    { "POST", "/images/prune", prune, BODY_NONE },
     { "GET", "/images/search", not_yet, BODY_NONE },
     { "GET", "/images/{*}/json", inspect, BODY_NONE },
     { "GET", "/images/{*}/get", get_one, BODY_NONE },

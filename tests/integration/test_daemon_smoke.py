@@ -2,6 +2,9 @@
 SIGTERM leaving its containers running (they belong to their monitors)."""
 import time
 
+import docker
+import pytest
+
 
 def test_ping_version_and_a_run(daemon):
     c = daemon.client
@@ -35,3 +38,52 @@ def test_cli_and_api_see_the_same_containers(daemon):
     assert daemon.berth.out("start", "-a", "from-api") == "from-api\n"
     api.reload()
     assert api.status == "exited"
+
+
+def test_pause_unpause_and_prune_through_the_api(daemon):
+    cl = daemon.client
+    c = cl.containers.run("busybox", ["sh", "-c", "while :; do date +%s%N; sleep 0.05; done"],
+                          detach=True)
+    c.pause()
+    c.reload()
+    assert c.status == "paused" and c.attrs["State"]["Paused"] is True
+    with pytest.raises(docker.errors.APIError) as e:
+        c.pause()
+    assert e.value.status_code == 409 and "paused" in e.value.explanation
+    n = len(c.logs().splitlines())
+    time.sleep(0.3)
+    assert len(c.logs().splitlines()) == n  # frozen: no new lines
+    c.unpause()
+    c.reload()
+    assert c.status == "running"
+    deadline = time.time() + 5
+    while len(c.logs().splitlines()) == n and time.time() < deadline:
+        time.sleep(0.05)
+    assert len(c.logs().splitlines()) > n
+    with pytest.raises(docker.errors.APIError) as e:
+        c.unpause()
+    assert e.value.status_code == 409
+
+    done = cl.containers.run("busybox", ["true"], detach=True, labels={"k": "v"})
+    done.wait()
+    keep = cl.containers.create("busybox", ["true"])
+    report = cl.containers.prune(filters={"label": "k=v"})
+    assert report["ContainersDeleted"] == [done.id] and report["SpaceReclaimed"] >= 0
+    assert [x.id for x in cl.containers.list(all=True, filters={"id": keep.id})] == [keep.id]
+    report = cl.containers.prune()
+    assert keep.id in report["ContainersDeleted"] and c.id not in report["ContainersDeleted"]
+    with pytest.raises(docker.errors.APIError) as e:
+        cl.containers.prune(filters={"bogus": "1"})
+    assert e.value.status_code == 400
+    c.kill()
+    c.wait()
+    c.remove()
+
+    img = cl.images.get("busybox")
+    img.tag("dangling-test", "v1")
+    report = cl.images.prune()  # only dangling images: busybox is tagged
+    assert report["ImagesDeleted"] is None
+    report = cl.images.prune(filters={"dangling": False})
+    deleted = [d.get("Untagged") for d in report["ImagesDeleted"] or []]
+    assert "dangling-test:v1" in deleted
+    assert cl.images.list() == []
