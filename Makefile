@@ -24,9 +24,20 @@ check: unit integration
 install: all
 	meson install -C $(BUILD)
 
-# AddressSanitizer + UndefinedBehaviorSanitizer build and test run.
+# AddressSanitizer + UndefinedBehaviorSanitizer build and test run. Every
+# process writes its reports to SANLOG (the monitor and berthd have no
+# terminal to write them to); any report fails the run.
+SANLOG = $(abspath build-asan)/sanitizer-logs
 asan:
-	$(MAKE) check BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"
+	rm -rf $(SANLOG) && mkdir -p $(SANLOG)
+	ASAN_OPTIONS="$${ASAN_OPTIONS:+$$ASAN_OPTIONS:}log_path=$(SANLOG)/asan" \
+	UBSAN_OPTIONS="$${UBSAN_OPTIONS:+$$UBSAN_OPTIONS:}log_path=$(SANLOG)/ubsan" \
+	    $(MAKE) check BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"; \
+	rc=$$?; \
+	if [ -n "$$(ls -A $(SANLOG))" ]; then \
+	    cat $(SANLOG)/*; echo "sanitizer reports above (in $(SANLOG))"; exit 1; \
+	fi; \
+	exit $$rc
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

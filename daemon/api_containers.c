@@ -365,11 +365,6 @@ static int prune(struct req *r)
     return reply_json_text(r, 200, report);
 }
 
-static int not_yet(struct req *r)
-{
-    return reply_message(r, 501, "%s %s is not implemented by berth yet", r->method, r->path);
-}
-
 const struct route container_routes[] = {
     { "POST", "/containers/create", create, BODY_JSON },
     { "GET", "/containers/json", list, BODY_NONE },
@@ -386,20 +381,20 @@ const struct route container_routes[] = {
     { "DELETE", "/containers/{}", remove_, BODY_NONE },
     { "GET", "/containers/{}/logs", logs, BODY_NONE },
     { "POST", "/containers/{}/attach", handle_attach, BODY_NONE },
-    { "GET", "/containers/{}/attach/ws", not_yet, BODY_NONE },
-    { "GET", "/containers/{}/top", not_yet, BODY_NONE },
-    { "GET", "/containers/{}/stats", not_yet, BODY_NONE },
-    { "GET", "/containers/{}/changes", not_yet, BODY_NONE },
-    { "GET", "/containers/{}/export", not_yet, BODY_NONE },
-    { "GET", "/containers/{}/archive", not_yet, BODY_NONE },
-    { "HEAD", "/containers/{}/archive", not_yet, BODY_NONE },
-    { "PUT", "/containers/{}/archive", not_yet, BODY_NONE },
-    { "POST", "/containers/{}/resize", not_yet, BODY_NONE },
-    { "POST", "/containers/{}/exec", not_yet, BODY_NONE },
-    { "POST", "/containers/{}/update", not_yet, BODY_NONE },
-    { "POST", "/exec/{}/start", not_yet, BODY_NONE },
-    { "POST", "/exec/{}/resize", not_yet, BODY_NONE },
-    { "GET", "/exec/{}/json", not_yet, BODY_NONE },
-    { "POST", "/commit", not_yet, BODY_NONE },
+    { "GET", "/containers/{}/attach/ws", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/top", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/stats", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/changes", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/export", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
+    { "HEAD", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
+    { "PUT", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
+    { "POST", "/containers/{}/resize", reply_not_implemented, BODY_NONE },
+    { "POST", "/containers/{}/exec", reply_not_implemented, BODY_NONE },
+    { "POST", "/containers/{}/update", reply_not_implemented, BODY_NONE },
+    { "POST", "/exec/{}/start", reply_not_implemented, BODY_NONE },
+    { "POST", "/exec/{}/resize", reply_not_implemented, BODY_NONE },
+    { "GET", "/exec/{}/json", reply_not_implemented, BODY_NONE },
+    { "POST", "/commit", reply_not_implemented, BODY_NONE },
     { NULL, NULL, NULL, BODY_NONE },
 };

@@ -310,23 +310,18 @@ static int prune(struct req *r)
     return reply_json_text(r, 200, report);
 }
 
-static int not_yet(struct req *r)
-{
-    return reply_message(r, 501, "%s %s is not implemented by berth yet", r->method, r->path);
-}
-
 const struct route image_routes[] = {
     { "GET", "/images/json", list, BODY_NONE },
     { "POST", "/images/create", create, BODY_PIPE },
     { "POST", "/images/load", load, BODY_PIPE },
     { "GET", "/images/get", get_many, BODY_NONE },
     { "POST", "/images/prune", prune, BODY_NONE },
-    { "GET", "/images/search", not_yet, BODY_NONE },
+    { "GET", "/images/search", reply_not_implemented, BODY_NONE },
     { "GET", "/images/{*}/json", inspect, BODY_NONE },
     { "GET", "/images/{*}/get", get_one, BODY_NONE },
-    { "GET", "/images/{*}/history", not_yet, BODY_NONE },
+    { "GET", "/images/{*}/history", reply_not_implemented, BODY_NONE },
     { "POST", "/images/{*}/tag", tag, BODY_NONE },
-    { "POST", "/images/{*}/push", not_yet, BODY_NONE },
+    { "POST", "/images/{*}/push", reply_not_implemented, BODY_NONE },
     { "DELETE", "/images/{*}", remove_, BODY_NONE },
     { NULL, NULL, NULL, BODY_NONE },
 };

@@ -144,18 +144,13 @@ static int not_swarm(struct req *r)
                          "\"docker swarm join\" to connect this node to swarm and try again.");
 }
 
-static int not_implemented(struct req *r)
-{
-    return reply_message(r, 501, "%s %s is not implemented by berth yet", r->method, r->path);
-}
-
 #define NOT_SWARM(m, p)                                                                            \
     {                                                                                              \
         m, p, not_swarm, BODY_NONE                                                                 \
     }
 #define NOT_IMPL(m, p)                                                                             \
     {                                                                                              \
-        m, p, not_implemented, BODY_NONE                                                           \
+        m, p, reply_not_implemented, BODY_NONE                                                     \
     }
 
 const struct route system_routes[] = {

@@ -79,6 +79,8 @@ int reply_empty(struct req *r, unsigned status);
 int reply_error(struct req *r, const berth_error *err);
 int reply_message(struct req *r, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* 501 for an endpoint berth does not have (yet); a route handler. */
+int reply_not_implemented(struct req *r);
 
 /* A streamed body: producer runs on a worker thread and writes to fd (a
  * pipe whose other end becomes the chunked response); it should stop when a

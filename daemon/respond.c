@@ -71,6 +71,11 @@ int reply_message(struct req *r, unsigned status, const char *fmt, ...)
     return reply_json(r, status, json_pack("{s:s}", "message", msg));
 }
 
+int reply_not_implemented(struct req *r)
+{
+    return reply_message(r, 501, "%s %s is not implemented by berth yet", r->method, r->path);
+}
+
 int reply_error(struct req *r, const berth_error *err)
 {
     int status = berth_code_http_status(err->code ? err->code : BERTH_EINTERNAL);
