@@ -2,8 +2,9 @@
 
 Every test gets its own state root and run root under a temporary
 directory, and leaves nothing behind: at teardown every container in that
-root is force-removed, and the test fails if a mount, a runtime state entry
-or a berth-monitor process of its root survives.
+root is force-removed, and the test fails if a mount, a runtime state
+entry, a berth-monitor process of its root or a cgroup of its containers
+survives.
 """
 import os
 import shutil
@@ -37,6 +38,55 @@ def _monitor_pids(root):
     return pids
 
 
+CGROUP_PARENTS = "/sys/fs/cgroup"
+
+
+def _cgroup_ids():
+    """Container IDs that have a cgroup under berth's parent, in any
+    hierarchy (v1 controllers, the unified one)."""
+    ids = set()
+    for hier in os.listdir(CGROUP_PARENTS):
+        try:
+            ids.update(x for x in os.listdir(os.path.join(CGROUP_PARENTS, hier, "berth"))
+                       if len(x) == 64)
+        except OSError:
+            pass
+    return ids
+
+
+def _stale_cgroups(before):
+    """The cgroups made since `before` that no process uses: a container's
+    cgroup must go when it stops. Other processes may run containers at
+    the same time, so only empty ones count, and one that goes away within
+    a few seconds is a removal in progress. They are removed (after being
+    reported) so that the machine is left clean."""
+    deadline = time.time() + 3
+    while True:
+        stale = {}
+        for cid in _cgroup_ids() - before:
+            dirs = [d for d in (os.path.join(CGROUP_PARENTS, h, "berth", cid)
+                                for h in os.listdir(CGROUP_PARENTS)) if os.path.isdir(d)]
+            procs = ""
+            for d in dirs:
+                try:
+                    with open(os.path.join(d, "cgroup.procs")) as f:
+                        procs += f.read()
+                except OSError:
+                    pass
+            if not procs.strip():
+                stale[cid] = dirs
+        if not stale or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    for dirs in stale.values():
+        for d in dirs:
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+    return sorted(stale)
+
+
 def _mounts_under(path):
     with open("/proc/self/mountinfo") as f:
         return [line.split()[4] for line in f if line.split()[4].startswith(path)]
@@ -50,6 +100,7 @@ class Berth:
         self.root = os.path.join(base, "root")
         self.runroot = os.path.join(base, "run")
         self.runtime = runtime
+        self.cgroups_before = _cgroup_ids()
 
     def argv(self, *args):
         argv = [BERTH, "--root", self.root, "--runroot", self.runroot]
@@ -112,6 +163,8 @@ def _finish(b):
     shutil.rmtree(b.base, ignore_errors=True)
     assert not leftovers, f"berth-monitor processes left behind: {leftovers}"
     assert not mounts, f"mounts left behind: {mounts}"
+    cgroups = _stale_cgroups(b.cgroups_before)
+    assert not cgroups, f"cgroups left behind: {cgroups}"
 
 
 @pytest.fixture
