@@ -22,30 +22,6 @@ static json_t *error_line(const char *msg)
     return json_pack("{s:{s:s}, s:s}", "errorDetail", "message", msg, "error", msg);
 }
 
-/* A body of JSON lines, answered at once (the work is done). */
-static int reply_lines(struct req *r, json_t *lines)
-{
-    buf_t b = { 0 };
-    size_t i;
-    json_t *l;
-    json_array_foreach(lines, i, l)
-    {
-        char *s = json_dumps(l, JSON_COMPACT);
-        buf_appendf(&b, "%s\r\n", s);
-        free(s);
-    }
-    json_decref(lines);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(b.len, b.data ? b.data : "", MHD_RESPMEM_MUST_COPY);
-    buf_free(&b);
-    add_common_headers(resp);
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    int ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    r->responded = true;
-    return ret;
-}
-
 static int list(struct req *r)
 {
     berth_image_list_opts lo = BERTH_IMAGE_LIST_OPTS_INIT;
@@ -160,7 +136,7 @@ static int load(struct req *r)
         json_array_append_new(lines, error_line(u->err.message));
     /* quiet=1 only silences progress, which berth does not send: the
      * "Loaded image" lines are the result, as in Docker */
-    return reply_lines(r, lines);
+    return reply_json_lines(r, 200, lines);
 }
 
 static char **split_changes(struct req *r)
@@ -221,17 +197,18 @@ static int create(struct req *r)
     }
     if (src) {
         if (strcmp(src, "-") != 0)
-            return reply_lines(r, json_pack("[o]", error_line("importing from a URL is not "
-                                                              "supported by berth (no network "
-                                                              "access); send the tar as the "
-                                                              "request body with fromSrc=-")));
+            return reply_json_lines(r, 200,
+                                    json_pack("[o]", error_line("importing from a URL is not "
+                                                                "supported by berth (no network "
+                                                                "access); send the tar as the "
+                                                                "request body with fromSrc=-")));
         struct upload_result *u = r->result;
         if (!u)
             return reply_message(r, 500, "the import did not run");
         json_t *lines = json_deep_copy(u->lines);
         if (u->failed)
             json_array_append_new(lines, error_line(u->err.message));
-        return reply_lines(r, lines);
+        return reply_json_lines(r, 200, lines);
     }
     if (image && *image) {
         const char *tg = q_str(r, "tag");
@@ -241,8 +218,8 @@ static int create(struct req *r)
             xasprintf("pull access denied for %s: berth cannot pull images yet; load or import it "
                       "(docker load, docker import)",
                       name);
-        return reply_lines(
-            r, json_pack("[o,o]", stream_line("status", "Pulling image"), error_line(msg)));
+        return reply_json_lines(
+            r, 200, json_pack("[o,o]", stream_line("status", "Pulling image"), error_line(msg)));
     }
     return reply_message(r, 400, "one of fromSrc or fromImage is required");
 }

@@ -14,6 +14,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,6 +211,22 @@ static void pump(struct session *s, int sock)
     }
 }
 
+/* Waits (at most 250 ms) until the client has read the 101 head off the
+ * socket. Clients such as docker-py read the head through a buffered
+ * reader and then read the raw socket: bytes that arrive together with the
+ * head stay in that buffer and are lost. On a unix socket SIOCOUTQ counts
+ * the bytes the peer has not read yet; on TCP, those not yet acknowledged. */
+static void wait_head_read(int sock)
+{
+    for (int i = 0; i < 250; i++) {
+        int queued = 0;
+        if (ioctl(sock, SIOCOUTQ, &queued) < 0 || queued == 0)
+            return;
+        struct timespec ms = { 0, 1000 * 1000 };
+        nanosleep(&ms, NULL);
+    }
+}
+
 static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
                        size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
@@ -226,6 +244,9 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
         pending_list = p;
         pthread_mutex_unlock(&pending_lock);
     }
+    /* registered first: the client may start the container as soon as it
+     * has read the head */
+    wait_head_read(sock);
     if (s->logs) {
         struct replay rp = { sock, s->tty };
         berth_logs_opts lo = BERTH_LOGS_OPTS_INIT;

@@ -75,6 +75,10 @@ bool q_int(struct req *r, const char *name, long fallback, long *out);
  * return. */
 int reply_json(struct req *r, unsigned status, json_t *doc);     /* steals doc */
 int reply_json_text(struct req *r, unsigned status, char *text); /* takes text */
+/* A stream of JSON documents, one per line, as the progress streams of
+ * load, import and pull: chunked, as clients parse such answers line by
+ * line only when they come without a length. Steals lines (an array). */
+int reply_json_lines(struct req *r, unsigned status, json_t *lines);
 int reply_empty(struct req *r, unsigned status);
 int reply_error(struct req *r, const berth_error *err);
 int reply_message(struct req *r, unsigned status, const char *fmt, ...)

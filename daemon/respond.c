@@ -48,6 +48,55 @@ int reply_json_text(struct req *r, unsigned status, char *text)
     return queue(r, status, resp);
 }
 
+/* A body already in memory, sent chunked (without a length). */
+struct chunked_body {
+    buf_t b;
+    size_t off;
+};
+
+static ssize_t chunked_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct chunked_body *c = cls;
+    size_t n = c->b.len - c->off;
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n > max)
+        n = max;
+    memcpy(buf, c->b.data + c->off, n);
+    c->off += n;
+    return (ssize_t)n;
+}
+
+static void chunked_free(void *cls)
+{
+    struct chunked_body *c = cls;
+    buf_free(&c->b);
+    free(c);
+}
+
+int reply_json_lines(struct req *r, unsigned status, json_t *lines)
+{
+    struct chunked_body *c = xcalloc(1, sizeof *c);
+    size_t i;
+    json_t *l;
+    json_array_foreach(lines, i, l)
+    {
+        char *s = json_dumps(l, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        buf_appendf(&c->b, "%s\r\n", s);
+        free(s);
+    }
+    json_decref(lines);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+                                                                  chunked_read, c, chunked_free);
+    if (!resp) {
+        chunked_free(c);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    return queue(r, status, resp);
+}
+
 int reply_json(struct req *r, unsigned status, json_t *doc)
 {
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);

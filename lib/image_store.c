@@ -100,6 +100,8 @@ int image_store_resolve(berth_engine *e, const char *name, char **id_out, char *
     }
 
     _cleanup_ref_ struct ref ref = { 0 };
+    /* Docker names a missing tagged reference with its tag ("x:latest") */
+    _cleanup_free_ char *missing = NULL;
     if (ref_parse(name, &ref, NULL) == 0) {
         int r;
         _cleanup_free_ char *stored = NULL;
@@ -115,6 +117,7 @@ int image_store_resolve(berth_engine *e, const char *name, char **id_out, char *
         } else {
             ref_default_tag(&ref);
             stored = ref_string(&ref);
+            missing = ref_familiar_string(&ref);
             r = query_id(e, "SELECT image_id FROM tags WHERE ref=?", stored, id_out, err);
         }
         if (r == 0 && ref_out)
@@ -142,7 +145,7 @@ int image_store_resolve(berth_engine *e, const char *name, char **id_out, char *
             return 0;
         }
     }
-    return not_found(err, name);
+    return not_found(err, missing ? missing : name);
 }
 
 static int image_layers(berth_engine *e, const char *id, char ***out, berth_error *err)

@@ -854,7 +854,8 @@ def test_rmi_by_id_with_several_names_needs_force(bb):
 def test_rmi_unknown_image(bb):
     p = bb("rmi", "nosuch", check=False)
     assert p.returncode != 0
-    assert p.stderr == "Error: No such image: nosuch\n" and p.stdout == ""
+    # as dockerd names it: with the default tag
+    assert p.stderr == "Error: No such image: nosuch:latest\n" and p.stdout == ""
     # the others named are still removed
     image_id = bb.inspect("busybox")["Id"]
     p = bb("rmi", "nosuch", "busybox", "0123456789ab", check=False)

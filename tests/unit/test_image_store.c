@@ -553,7 +553,7 @@ static void test_tag_remove(berth_engine *e)
     CHECK(strcmp(still, id) == 0, "an image a running container uses must stay");
     exec_sql(e, "DELETE FROM containers");
     free(remove_image(e, id, false, 0, NULL));
-    free(remove_image(e, "nope", false, BERTH_ENOTFOUND, "No such image: nope"));
+    free(remove_image(e, "nope", false, BERTH_ENOTFOUND, "No such image: nope:latest"));
 }
 
 /* ---- save and load ----------------------------------------------------- */
