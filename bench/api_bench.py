@@ -64,24 +64,27 @@ def wait_socket(path, proc, what):
     raise SystemExit(f"{what} did not listen on {path}")
 
 
-def lifecycle(client):
-    c = client.containers.create("busybox", ["true"])
+def lifecycle(client, **create_kwargs):
+    c = client.containers.create("busybox", ["true"], **create_kwargs)
     c.start()
     c.wait()
     c.remove()
 
 
-def measure(url, floor, args, label):
+def measure(url, floor, args, label, create_kwargs=None, api_version="v1.44"):
+    """create_kwargs (e.g. network_mode) go to every container create;
+    api_version prefixes the raw list request (dockerd 20.10 stops at v1.41)."""
     import docker
+    kw = create_kwargs or {}
     client = docker.DockerClient(base_url=url, timeout=300)
     for i in range(args.warmup):
-        lifecycle(client)
+        lifecycle(client, **kw)
         if floor:
             floor.run(-1 - i)
     lat, fl = [], []
     for i in range(args.runs):
         t = time.perf_counter()
-        lifecycle(client)
+        lifecycle(client, **kw)
         lat.append((time.perf_counter() - t) * 1000)
         if floor:
             fl.append(floor.run(i))
@@ -94,7 +97,7 @@ def measure(url, floor, args, label):
     def worker(k):
         cl = docker.DockerClient(base_url=url, timeout=300)
         while time.time() < stop:
-            lifecycle(cl)
+            lifecycle(cl, **kw)
             done[k] += 1
         cl.close()
 
@@ -108,13 +111,14 @@ def measure(url, floor, args, label):
 
     # listing N containers
     have = len(client.api.containers(all=True, quiet=True))
+    hc = client.api.create_host_config(**kw) if kw else None
     for i in range(have, args.list):
-        client.api.create_container("busybox", ["true"])
+        client.api.create_container("busybox", ["true"], host_config=hc)
     conn = UnixHTTP(url[len("unix://"):])
     ls = []
     for i in range(50):
         t = time.perf_counter()
-        conn.request("GET", "/v1.44/containers/json?all=1")
+        conn.request("GET", f"/{api_version}/containers/json?all=1")
         body = conn.getresponse().read()
         ls.append((time.perf_counter() - t) * 1000)
     res["list"] = ls
@@ -174,7 +178,7 @@ def main():
               f" (target <= 8192 kB)")
         if args.dockerd:
             import dockerd_scratch
-            dockerd_scratch.compare(tar, args, measure, report)
+            dockerd_scratch.compare(tar, args, measure, report, res, rss_idle, f50)
         return 0
     finally:
         if proc and proc.poll() is None:
