@@ -12,11 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "berthd.h"
 
-#define JSON_BODY_MAX (32u << 20)
+/* A create request with every setting spelled out is a few kB; this leaves
+ * room for thousands of labels or environment variables while bounding
+ * what one connection can make berthd hold. */
+#define JSON_BODY_MAX (4u << 20)
 #define HEADER_MEMORY (256u << 10) /* per connection: longer headers get 431 */
 /* A connection that sends or reads nothing for this long is closed (a slow
  * or stuck client). Long waits inside a response are not affected. */
@@ -105,7 +109,8 @@ static bool strip_version(const char *url, char **path, int *minor, char **bad)
     return true;
 }
 
-static const struct route *const route_tables[] = { system_routes, container_routes, image_routes };
+static const struct route *const route_tables[] = { system_routes, container_routes, image_routes,
+                                                    volume_routes };
 
 static size_t split(char *path, char **segs, size_t max)
 {
@@ -260,6 +265,32 @@ static void finish_pipe(struct req *r)
     r->pipe_started = false;
 }
 
+/* Checks made when the headers of a request with a JSON body are in, so
+ * that a body that will be refused is never read: false when answered. */
+static bool json_body_acceptable(struct req *r)
+{
+    const char *len = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+    const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    unsigned long long n = len ? strtoull(len, NULL, 10) : 0;
+    if (n > JSON_BODY_MAX) {
+        reply_message(r, 413, "request body too large: %llu bytes (at most %u)", n, JSON_BODY_MAX);
+        return false;
+    }
+    if (n == 0 && !te)
+        return true; /* no body */
+    /* as dockerd: no Content-Type, or JSON's */
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    if (!ct || !*ct)
+        return true;
+    size_t mlen = strcspn(ct, ";");
+    while (mlen && (ct[mlen - 1] == ' ' || ct[mlen - 1] == '\t'))
+        mlen--;
+    if (mlen == strlen("application/json") && strncasecmp(ct, "application/json", mlen) == 0)
+        return true;
+    reply_message(r, 400, "unsupported Content-Type header (%s): must be 'application/json'", ct);
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -283,6 +314,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 r->api_minor = -2; /* wrong method */
         }
         *con_cls = r;
+        if (r->route && r->route->body == BODY_JSON)
+            json_body_acceptable(r);
+        return MHD_YES;
+    }
+    if (*upload_size && r->responded) {
+        *upload_size = 0; /* refused already: the rest is dropped */
         return MHD_YES;
     }
     if (*upload_size) {
