@@ -15,6 +15,7 @@
 #include "db.h"
 #include "engine_int.h"
 #include "errors.h"
+#include "filters.h"
 #include "image_store.h"
 #include "layer.h"
 #include "util.h"
@@ -179,21 +180,6 @@ static void filters_free(struct filters *f)
 
 /* Docker sends filters as {"key": ["v", ...]} or, from old clients,
  * {"key": {"v": true}}. */
-static char **filter_values(const json_t *v)
-{
-    char **out = NULL;
-    if (json_is_array(v)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) if (json_is_string(x)) strv_push(&out, json_string_value(x));
-    } else if (json_is_object(v)) {
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x) if (json_is_true(x)) strv_push(&out, k);
-    }
-    return out;
-}
-
 static int compile_all(char **pats, regex_t **out, size_t *n, const char *key, berth_error *err)
 {
     size_t k = strv_length(pats);
@@ -236,7 +222,11 @@ static int parse_filters(berth_engine *e, const char *text, struct filters *f, b
     json_t *v;
     json_object_foreach(j, key, v)
     {
-        _cleanup_strv_ char **vals = filter_values(v);
+        _cleanup_strv_ char **vals = NULL;
+        if (!filter_values(v, &vals)) {
+            r = berr(err, BERTH_EINVAL, "invalid filter '%s': not a list of strings", key);
+            goto out;
+        }
         if (strcmp(key, "status") == 0) {
             for (size_t i = 0; vals && vals[i]; i++) {
                 bool ok = false;

@@ -6,41 +6,9 @@
 #include <strings.h>
 
 #include "errors.h"
+#include "filters.h"
 #include "prune_filter.h"
 #include "util.h"
-
-/* The values of one key: ["v", ...], {"v": true, ...} or "v". false when
- * the value has another shape. */
-static bool filter_values(const json_t *v, char ***out)
-{
-    *out = NULL;
-    if (json_is_string(v)) {
-        strv_push(out, json_string_value(v));
-        return true;
-    }
-    if (json_is_array(v)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x)
-        {
-            if (!json_is_string(x))
-                return false;
-            strv_push(out, json_string_value(x));
-        }
-        return true;
-    }
-    if (json_is_object(v)) {
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x)
-        {
-            if (json_is_true(x))
-                strv_push(out, k);
-        }
-        return true;
-    }
-    return false;
-}
 
 static char *joined(char *const *v)
 {

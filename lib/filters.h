@@ -1,0 +1,14 @@
+/* filters.h - Docker's filters documents: {"key": ["v", ...]}, the older
+ * {"key": {"v": true}}, or a single string, as every list and prune
+ * endpoint takes them. */
+#ifndef BERTH_FILTERS_H
+#define BERTH_FILTERS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* The values of one key (v may be NULL: none). false when v has another
+ * shape (*out then holds what was read before the bad part). */
+bool filter_values(const json_t *v, char ***out);
+
+#endif
