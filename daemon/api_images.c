@@ -211,6 +211,11 @@ static int create(struct req *r)
         return reply_json_lines(r, 200, lines);
     }
     if (image && *image) {
+        /* named as Docker shows names: without the default registry */
+        if (str_has_prefix(image, "docker.io/library/"))
+            image += strlen("docker.io/library/");
+        else if (str_has_prefix(image, "docker.io/"))
+            image += strlen("docker.io/");
         const char *tg = q_str(r, "tag");
         _cleanup_free_ char *name =
             tg && *tg && !strchr(image, '@') ? xasprintf("%s:%s", image, tg) : xstrdup(image);
@@ -218,8 +223,7 @@ static int create(struct req *r)
             xasprintf("pull access denied for %s: berth cannot pull images yet; load or import it "
                       "(docker load, docker import)",
                       name);
-        return reply_json_lines(
-            r, 200, json_pack("[o,o]", stream_line("status", "Pulling image"), error_line(msg)));
+        return reply_json_lines(r, 200, json_pack("[o]", error_line(msg)));
     }
     return reply_message(r, 400, "one of fromSrc or fromImage is required");
 }

@@ -144,6 +144,28 @@ static int not_swarm(struct req *r)
                          "\"docker swarm join\" to connect this node to swarm and try again.");
 }
 
+/* berth has no plugins and no network objects (a container has its own
+ * namespace, the host's, or none): lookups find nothing, as a client that
+ * searches every kind of object by name (docker inspect) expects. */
+static int no_plugins(struct req *r)
+{
+    return reply_json_text(r, 200, xstrdup("[]"));
+}
+
+static int no_such_plugin(struct req *r)
+{
+    const char *name = r->params[0];
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, "/json") == 0)
+        n -= 5;
+    return reply_message(r, 404, "plugin \"%.*s\" not found", (int)n, name);
+}
+
+static int no_such_network(struct req *r)
+{
+    return reply_message(r, 404, "network %s not found", r->params[0]);
+}
+
 #define NOT_SWARM(m, p)                                                                            \
     {                                                                                              \
         m, p, not_swarm, BODY_NONE                                                                 \
@@ -154,26 +176,45 @@ static int not_swarm(struct req *r)
     }
 
 const struct route system_routes[] = {
-    { "GET", "/_ping", ping, BODY_NONE }, { "GET", "/version", version, BODY_NONE },
-    { "GET", "/info", info, BODY_NONE },  NOT_SWARM("GET", "/swarm"),
-    NOT_SWARM("POST", "/swarm/{*}"),      NOT_SWARM("GET", "/swarm/{*}"),
-    NOT_SWARM("GET", "/nodes"),           NOT_SWARM("GET", "/nodes/{*}"),
-    NOT_SWARM("POST", "/nodes/{*}"),      NOT_SWARM("DELETE", "/nodes/{*}"),
-    NOT_SWARM("GET", "/services"),        NOT_SWARM("GET", "/services/{*}"),
-    NOT_SWARM("POST", "/services/{*}"),   NOT_SWARM("DELETE", "/services/{*}"),
-    NOT_SWARM("GET", "/tasks"),           NOT_SWARM("GET", "/tasks/{*}"),
-    NOT_SWARM("GET", "/secrets"),         NOT_SWARM("GET", "/secrets/{*}"),
-    NOT_SWARM("POST", "/secrets/{*}"),    NOT_SWARM("DELETE", "/secrets/{*}"),
-    NOT_SWARM("GET", "/configs"),         NOT_SWARM("GET", "/configs/{*}"),
-    NOT_SWARM("POST", "/configs/{*}"),    NOT_SWARM("DELETE", "/configs/{*}"),
-    NOT_IMPL("GET", "/events"),           NOT_IMPL("POST", "/build"),
-    NOT_IMPL("POST", "/build/{*}"),       NOT_IMPL("GET", "/plugins"),
-    NOT_IMPL("GET", "/plugins/{*}"),      NOT_IMPL("POST", "/plugins/{*}"),
-    NOT_IMPL("DELETE", "/plugins/{*}"),   NOT_IMPL("GET", "/networks"),
-    NOT_IMPL("GET", "/networks/{*}"),     NOT_IMPL("POST", "/networks/{*}"),
-    NOT_IMPL("DELETE", "/networks/{*}"),  NOT_IMPL("GET", "/volumes"),
-    NOT_IMPL("GET", "/volumes/{*}"),      NOT_IMPL("POST", "/volumes/{*}"),
-    NOT_IMPL("DELETE", "/volumes/{*}"),   NOT_IMPL("GET", "/system/df"),
-    NOT_IMPL("POST", "/session"),         NOT_IMPL("POST", "/auth"),
-    NOT_IMPL("GET", "/distribution/{*}"), { NULL, NULL, NULL, BODY_NONE },
+    { "GET", "/_ping", ping, BODY_NONE },
+    { "GET", "/version", version, BODY_NONE },
+    { "GET", "/info", info, BODY_NONE },
+    NOT_SWARM("GET", "/swarm"),
+    NOT_SWARM("POST", "/swarm/{*}"),
+    NOT_SWARM("GET", "/swarm/{*}"),
+    NOT_SWARM("GET", "/nodes"),
+    NOT_SWARM("GET", "/nodes/{*}"),
+    NOT_SWARM("POST", "/nodes/{*}"),
+    NOT_SWARM("DELETE", "/nodes/{*}"),
+    NOT_SWARM("GET", "/services"),
+    NOT_SWARM("GET", "/services/{*}"),
+    NOT_SWARM("POST", "/services/{*}"),
+    NOT_SWARM("DELETE", "/services/{*}"),
+    NOT_SWARM("GET", "/tasks"),
+    NOT_SWARM("GET", "/tasks/{*}"),
+    NOT_SWARM("GET", "/secrets"),
+    NOT_SWARM("GET", "/secrets/{*}"),
+    NOT_SWARM("POST", "/secrets/{*}"),
+    NOT_SWARM("DELETE", "/secrets/{*}"),
+    NOT_SWARM("GET", "/configs"),
+    NOT_SWARM("GET", "/configs/{*}"),
+    NOT_SWARM("POST", "/configs/{*}"),
+    NOT_SWARM("DELETE", "/configs/{*}"),
+    { "GET", "/plugins", no_plugins, BODY_NONE },
+    { "GET", "/plugins/{*}", no_such_plugin, BODY_NONE },
+    { "GET", "/networks/{*}", no_such_network, BODY_NONE },
+    NOT_IMPL("GET", "/events"),
+    NOT_IMPL("POST", "/build"),
+    NOT_IMPL("POST", "/build/{*}"),
+    NOT_IMPL("POST", "/plugins/{*}"),
+    NOT_IMPL("DELETE", "/plugins/{*}"),
+    NOT_IMPL("GET", "/networks"),
+    NOT_IMPL("POST", "/networks/{*}"),
+    NOT_IMPL("DELETE", "/networks/{*}"),
+
+    NOT_IMPL("GET", "/system/df"),
+    NOT_IMPL("POST", "/session"),
+    NOT_IMPL("POST", "/auth"),
+    NOT_IMPL("GET", "/distribution/{*}"),
+    { NULL, NULL, NULL, BODY_NONE },
 };

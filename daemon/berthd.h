@@ -112,6 +112,7 @@ static inline bool in_pipe_worker(const struct req *r)
 extern const struct route system_routes[];
 extern const struct route container_routes[];
 extern const struct route image_routes[];
+extern const struct route volume_routes[];
 
 /* attach.c */
 int handle_attach(struct req *r);

@@ -285,7 +285,8 @@ static int validate_hostconfig(const json_t *hc, berth_error *err)
 int create_request_parse(const char *text, json_t **req_out, char **image_out, berth_error *err)
 {
     json_error_t je;
-    json_t *req = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
+    /* a duplicate key: the last one wins, as with dockerd's Go decoder */
+    json_t *req = json_loads(text ? text : "", 0, &je);
     if (!req)
         return berr(err, BERTH_EINVAL, "invalid JSON: %s", je.text);
     if (!json_is_object(req)) {

@@ -131,7 +131,12 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
     buf_append(&cmd, cc->path, strlen(cc->path));
     size_t i;
     json_t *a;
-    json_array_foreach(cc->args, i, a) buf_appendf(&cmd, " %s", json_string_value(a));
+    /* as dockerd shows it: arguments with a space in single quotes */
+    json_array_foreach(cc->args, i, a)
+    {
+        const char *s = json_string_value(a);
+        buf_appendf(&cmd, strchr(s, ' ') ? " '%s'" : " %s", s);
+    }
     sqlite3_bind_text(s, 16, cmd.data, (int)cmd.len, SQLITE_TRANSIENT);
     buf_free(&cmd);
     if (sqlite3_step(s) != SQLITE_DONE) {

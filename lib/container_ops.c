@@ -155,16 +155,18 @@ int berth_container_rename(berth_engine *e, const char *name, const char *new_na
 {
     if (!new_name || !*new_name)
         return berr(err, BERTH_EINVAL, "Neither old nor new names may be empty");
+    /* the container first, as dockerd: an unknown one is 404 whatever the
+     * new name */
+    _cleanup_ctr_ struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
     if (!ctr_name_valid(new_name))
         return berr(err, BERTH_EINVAL,
                     "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                     new_name);
     if (new_name[0] == '/')
         new_name++;
-    _cleanup_ctr_ struct ctr *c = NULL;
-    int r = ctr_load(e, name, &c, err);
-    if (r < 0)
-        return r;
     if (strcmp(c->name, new_name) == 0)
         return berr(err, BERTH_EINVAL,
                     "Renaming a container with the same name as its current name");

@@ -17,6 +17,7 @@
 #include <berth/image.h>
 
 #include "db.h"
+#include "filters.h"
 #include "engine_int.h"
 #include "errors.h"
 #include "image_config.h"
@@ -102,7 +103,9 @@ int image_store_resolve(berth_engine *e, const char *name, char **id_out, char *
     _cleanup_ref_ struct ref ref = { 0 };
     /* Docker names a missing tagged reference with its tag ("x:latest") */
     _cleanup_free_ char *missing = NULL;
-    if (ref_parse(name, &ref, NULL) == 0) {
+    berth_error parse_err = BERTH_ERROR_INIT;
+    bool parsed = ref_parse(name, &ref, &parse_err) == 0;
+    if (parsed) {
         int r;
         _cleanup_free_ char *stored = NULL;
         if (ref.digest) {
@@ -144,6 +147,11 @@ int image_store_resolve(berth_engine *e, const char *name, char **id_out, char *
             *id_out = steal_ptr(&id);
             return 0;
         }
+    }
+    if (!parsed) {
+        /* neither a reference nor an ID: a bad parameter, as dockerd says */
+        *err = parse_err;
+        return parse_err.code;
     }
     return not_found(err, missing ? missing : name);
 }
@@ -389,30 +397,14 @@ int berth_image_inspect(berth_engine *engine, const char *name, char **json_out,
 
 /* ---- list ------------------------------------------------------------ */
 
-/* The values of one key of Docker's filters document, which comes as
- * {"key": ["v", ...]} or in the older {"key": {"v": true}} form. */
-static char **filter_values(json_t *filters, const char *key)
+/* The values of one key of Docker's filters document (none if it has
+ * another shape). */
+static char **key_values(json_t *filters, const char *key)
 {
-    json_t *v = json_object_get(filters, key);
     char **out = NULL;
-    if (json_is_array(v)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x)
-        {
-            if (json_is_string(x))
-                strv_push(&out, json_string_value(x));
-        }
-    } else if (json_is_object(v)) {
-        const char *k;
-        json_t *x;
-        json_object_foreach(v, k, x)
-        {
-            if (json_is_true(x))
-                strv_push(&out, k);
-        }
-    } else if (json_is_string(v)) {
-        strv_push(&out, json_string_value(v));
+    if (!filter_values(json_object_get(filters, key), &out)) {
+        strv_free(out);
+        out = NULL;
     }
     return out;
 }
@@ -484,7 +476,7 @@ static int build_filter(berth_engine *e, json_t *filters, struct list_filter *f,
     f->dangling = -1;
     if (!filters)
         return 0;
-    _cleanup_strv_ char **dangling = filter_values(filters, "dangling");
+    _cleanup_strv_ char **dangling = key_values(filters, "dangling");
     for (size_t i = 0; dangling && dangling[i]; i++) {
         const char *v = dangling[i];
         if (!strcasecmp(v, "true") || !strcmp(v, "1"))
@@ -494,11 +486,11 @@ static int build_filter(berth_engine *e, json_t *filters, struct list_filter *f,
         else
             return berr(err, BERTH_EINVAL, "invalid filter 'dangling=%s'", v);
     }
-    f->labels = filter_values(filters, "label");
-    f->patterns = filter_values(filters, "reference");
+    f->labels = key_values(filters, "label");
+    f->patterns = key_values(filters, "reference");
     static const char *const times[] = { "before", "since" };
     for (size_t k = 0; k < 2; k++) {
-        _cleanup_strv_ char **v = filter_values(filters, times[k]);
+        _cleanup_strv_ char **v = key_values(filters, times[k]);
         for (size_t i = 0; v && v[i]; i++) {
             int64_t t = 0;
             int r = image_created(e, v[i], &t, err);
@@ -513,7 +505,7 @@ static int build_filter(berth_engine *e, json_t *filters, struct list_filter *f,
             }
         }
     }
-    _cleanup_strv_ char **until = filter_values(filters, "until");
+    _cleanup_strv_ char **until = key_values(filters, "until");
     for (size_t i = 0; until && until[i]; i++) {
         if (parse_time_arg(until[i], now_ns(), &f->until) < 0)
             return berr(err, BERTH_EINVAL, "invalid filter 'until=%s'", until[i]);

@@ -6,5 +6,6 @@
 #include <berth/engine.h>
 #include <berth/image.h>
 #include <berth/container.h>
+#include <berth/volume.h>
 
 #endif

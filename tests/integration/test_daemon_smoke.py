@@ -1,5 +1,6 @@
 """berthd comes up, answers docker-py and the docker CLI, and stops on
 SIGTERM leaving its containers running (they belong to their monitors)."""
+import os
 import time
 
 import docker
@@ -87,3 +88,31 @@ def test_pause_unpause_and_prune_through_the_api(daemon):
     deleted = [d.get("Untagged") for d in report["ImagesDeleted"] or []]
     assert "dangling-test:v1" in deleted
     assert cl.images.list() == []
+
+
+def test_volumes_of_containers_are_listed_and_inspected(daemon, rootfs_tar):
+    cl = daemon.client
+    daemon.berth("import", "-c", "VOLUME /data", rootfs_tar, "withvol")
+    c = cl.containers.run("withvol", ["sh", "-c", "echo kept > /data/f"], detach=True)
+    assert c.wait()["StatusCode"] == 0
+    (vol,) = cl.volumes.list()
+    mount = c.attrs["Mounts"][0]
+    assert vol.name == mount["Name"] and len(vol.name) == 64
+    assert vol.attrs["Driver"] == "local" and vol.attrs["Scope"] == "local"
+    assert vol.attrs["Labels"] == {"com.docker.volume.anonymous": ""}
+    assert vol.attrs["Mountpoint"] == mount["Source"]
+    with open(os.path.join(vol.attrs["Mountpoint"], "f")) as f:
+        assert f.read() == "kept\n"
+    assert cl.volumes.get(vol.name).attrs == vol.attrs
+    # used by a container (even a stopped one): not dangling
+    assert cl.volumes.list(filters={"dangling": True}) == []
+    assert [v.name for v in cl.volumes.list(filters={"name": vol.name[:10]})] == [vol.name]
+    assert daemon.docker("volume", "ls", "-q").stdout == vol.name + "\n"
+    with pytest.raises(docker.errors.APIError) as e:
+        cl.volumes.list(filters={"driver": "local"})
+    assert e.value.status_code == 400
+    c.remove(v=True)
+    assert cl.volumes.list() == []
+    with pytest.raises(docker.errors.NotFound) as e:
+        cl.volumes.get(vol.name)
+    assert e.value.explanation == f"get {vol.name}: no such volume"
