@@ -59,10 +59,16 @@ struct req {
 int engines_init(const berth_engine_opts *opts, berth_error *err);
 berth_engine *engine_get(void);
 void engine_put(berth_engine *e);
+/* Closes idle handles beyond keep (each holds a database connection and
+ * its page cache) and empties the caches of those kept. */
+void engines_trim(size_t keep);
 void engines_free(void);
 
 /* server.c */
 struct MHD_Daemon *server_start(int listen_fd, berth_error *err);
+/* When the last request ended (monotonic ns; 0: none yet), or -1 while one
+ * is in progress. */
+int64_t server_idle_since(void);
 
 /* Query arguments. */
 const char *q_str(struct req *r, const char *name);

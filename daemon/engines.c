@@ -45,6 +45,16 @@ void engine_put(berth_engine *e)
     pthread_mutex_unlock(&lock);
 }
 
+void engines_trim(size_t keep)
+{
+    pthread_mutex_lock(&lock);
+    while (n_free > keep)
+        berth_engine_free(free_list[--n_free]);
+    for (size_t i = 0; i < n_free; i++)
+        berth_engine_release_memory(free_list[i]);
+    pthread_mutex_unlock(&lock);
+}
+
 void engines_free(void)
 {
     pthread_mutex_lock(&lock);

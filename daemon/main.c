@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berthd.h"
@@ -110,6 +111,22 @@ static int listen_tcp(const char *hostport)
     return s;
 }
 
+/* libmicrohttpd is linked with GnuTLS and its helpers, which berthd never
+ * uses (no TLS yet): their code, run once at load, need not stay resident. */
+static bool tls_library(const char *path, void *userdata)
+{
+    (void)userdata;
+    static const char *const names[] = { "libgnutls", "libp11-kit",   "libtasn1",
+                                         "libnettle", "libhogweed",   "libgmp",
+                                         "libidn2",   "libunistring", "libffi" };
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (str_has_prefix(base, names[i]))
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     berth_engine_opts eo = BERTH_ENGINE_OPTS_INIT;
@@ -189,8 +206,26 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    drop_readonly_pages(tls_library, NULL);
     int sig = 0;
-    sigwait(&set, &sig);
+    bool trimmed = true;
+    int64_t trimmed_at = 0;
+    for (;;) {
+        struct timespec tick = { 1, 0 };
+        sig = sigtimedwait(&set, NULL, &tick);
+        if (sig > 0)
+            break;
+        /* idle for a second after some work: give memory back */
+        int64_t idle = server_idle_since();
+        if (idle > trimmed_at)
+            trimmed = false;
+        if (!trimmed && idle >= 0 && monotonic_ns() - idle > 1000000000LL) {
+            engines_trim(1);
+            malloc_trim(0);
+            trimmed = true;
+            trimmed_at = idle;
+        }
+    }
     fprintf(stderr, "berthd: %s: stopping (containers keep running)\n", strsignal(sig));
     for (size_t i = 0; i < n; i++) {
         MHD_socket ls = MHD_quiesce_daemon(daemons[i]);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
  * room for thousands of labels or environment variables while bounding
  * what one connection can make berthd hold. */
 #define JSON_BODY_MAX (4u << 20)
-#define HEADER_MEMORY (256u << 10) /* per connection: longer headers get 431 */
+/* per connection, reset (zeroed) by libmicrohttpd for every request:
+ * headers longer than this get 431 */
+#define HEADER_MEMORY (64u << 10)
 /* A connection that sends or reads nothing for this long is closed (a slow
  * or stuck client). Long waits inside a response are not affected. */
 #define IDLE_TIMEOUT 300
@@ -207,14 +210,28 @@ static void req_free(struct req *r)
     free(r);
 }
 
+/* Requests in progress, and when the last one ended (monotonic ns): the
+ * main thread gives memory back once berthd has been idle a while. */
+static atomic_int active_requests;
+static _Atomic int64_t last_completion;
+
+int64_t server_idle_since(void)
+{
+    return atomic_load(&active_requests) > 0 ? -1 : atomic_load(&last_completion);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
     (void)cls;
     (void)conn;
     (void)code;
-    req_free(*con_cls);
-    *con_cls = NULL;
+    if (*con_cls) {
+        req_free(*con_cls);
+        *con_cls = NULL;
+        atomic_store(&last_completion, monotonic_ns());
+        atomic_fetch_sub(&active_requests, 1);
+    }
 }
 
 /* BODY_PIPE routes: the route's worker reads the upload from a pipe on its
@@ -314,6 +331,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 r->api_minor = -2; /* wrong method */
         }
         *con_cls = r;
+        atomic_fetch_add(&active_requests, 1);
         if (r->route && r->route->body == BODY_JSON)
             json_body_acceptable(r);
         return MHD_YES;

@@ -183,6 +183,12 @@ int berth_engine_open(berth_engine **out, const berth_engine_opts *opts, berth_e
     return 0;
 }
 
+void berth_engine_release_memory(berth_engine *e)
+{
+    if (e && e->db)
+        sqlite3_db_release_memory(e->db);
+}
+
 void berth_engine_free(berth_engine *e)
 {
     if (!e)

@@ -99,4 +99,9 @@ int random_hex(char *out, size_t nbytes);
 /* Docker's (go-units) HumanDuration: "Less than a second", "About a
  * minute", "3 hours", "2 weeks"... into buf. */
 void human_duration(int64_t ns, char *buf, size_t size);
+/* Drops from memory the never-written loadable segments (code, read-only
+ * data) of the loaded objects that select picks by path ("" is the
+ * executable): for code a process will not run again. */
+void drop_readonly_pages(bool (*select)(const char *path, void *userdata), void *userdata);
+
 #endif

@@ -457,39 +457,24 @@ static void finish(struct monitor *m)
 
 /* Once the container runs, the monitor sits in its poll loop for as long
  * as the container lives; the code and tables it used to start (SQLite,
- * option parsing, setup) need not stay in its page tables. The loadable
- * segments of its own executable that are never written (code, read-only
- * data: no PF_W, so no relocation ever touched them, unlike the RELRO
- * part of the writable segment) are dropped; the kernel refaults from the
- * page cache whatever is used again. Freed heap goes back to the system.
- * This keeps an idle monitor well under a megabyte of RSS. */
-static int drop_readonly_segments(struct dl_phdr_info *info, size_t size, void *data)
+ * option parsing, setup) need not stay in its page tables: its own
+ * executable's read-only pages are dropped (what is used again is
+ * refaulted) and freed heap goes back to the system. This keeps an idle
+ * monitor well under a megabyte of RSS. */
+static bool only_the_executable(const char *path, void *userdata)
 {
-    (void)size;
-    int *first = data;
-    if (!*first)
-        return 1; /* only the executable itself, the first object */
-    *first = 0;
-    long page = sysconf(_SC_PAGESIZE);
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
-            continue;
-        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-        uintptr_t end = start + ph->p_memsz;
-        start = (start + page - 1) & ~(uintptr_t)(page - 1);
-        end &= ~(uintptr_t)(page - 1);
-        if (end > start)
-            madvise((void *)start, end - start, MADV_DONTNEED);
-    }
-    return 1;
+    bool *first = userdata;
+    bool pick = *first;
+    *first = false;
+    (void)path;
+    return pick;
 }
 
 static void shrink(void)
 {
     malloc_trim(0);
-    int first = 1;
-    dl_iterate_phdr(drop_readonly_segments, &first);
+    bool first = true;
+    drop_readonly_pages(only_the_executable, &first);
 }
 
 static void usage(void)

@@ -43,6 +43,10 @@ typedef struct berth_engine_opts {
 int berth_engine_open(berth_engine **out, const berth_engine_opts *opts, berth_error *err);
 void berth_engine_free(berth_engine *engine);
 
+/* Gives back the memory the handle caches (the state database's page
+ * cache) while it stays open; for long-lived callers that go idle. */
+void berth_engine_release_memory(berth_engine *engine);
+
 /* Borrowed strings, valid while the engine lives. */
 const char *berth_engine_root(const berth_engine *engine);
 const char *berth_engine_runroot(const berth_engine *engine);
