@@ -5,7 +5,7 @@ MESON_OPTS ?=
 PYTEST ?= /usr/bin/python3 -m pytest
 PYTEST_OPTS ?= -q
 
-.PHONY: all check unit integration install clean format format-check asan bench
+.PHONY: all check unit integration install clean format format-check asan bench bench-api
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -47,6 +47,11 @@ format-check:
 
 bench: all
 	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/run_latency.py
+
+# berthd through docker-py, against the floor and (if Debian's docker.io is
+# installed) a scratch dockerd in its own network and mount namespaces.
+bench-api: all
+	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/api_bench.py --dockerd
 
 clean:
 	rm -rf build build-asan

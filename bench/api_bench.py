@@ -168,7 +168,7 @@ def main():
         wait_socket(sock, proc, "berthd")
         rss_start = rss_kb(proc.pid)
         res = measure("unix://" + sock, floor, args, "berthd")
-        time.sleep(1)
+        time.sleep(3)  # berthd gives memory back after a second without requests
         rss_idle = rss_kb(proc.pid)
         f50 = pct(res["floor"], 50)
         print(f"floor: crun run of the same bundle: p50 {f50:.1f} ms  ({os.cpu_count()} CPUs,"

@@ -211,7 +211,7 @@ int main(int argc, char **argv)
     bool trimmed = true;
     int64_t trimmed_at = 0;
     for (;;) {
-        struct timespec tick = { 1, 0 };
+        struct timespec tick = { 0, 250 * 1000 * 1000 };
         sig = sigtimedwait(&set, NULL, &tick);
         if (sig > 0)
             break;
