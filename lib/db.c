@@ -73,6 +73,35 @@ static const char schema_v1[] =
     "CREATE INDEX containers_state ON containers(state);"
     "INSERT INTO schema_version VALUES (1);";
 
+/* Version 2: exec instances and the event log. */
+static const char schema_v2[] =
+    "CREATE TABLE execs("
+    "  id TEXT PRIMARY KEY," /* 64 hex digits */
+    "  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+    "  config TEXT NOT NULL," /* Docker ExecConfig, as created */
+    "  created INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'created'," /* created running exited */
+    "  pid INTEGER NOT NULL DEFAULT 0,"
+    "  monitor_pid INTEGER NOT NULL DEFAULT 0,"
+    "  exit_code INTEGER,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  finished INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX execs_container ON execs(container_id);"
+    "CREATE TABLE events("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time INTEGER NOT NULL," /* Unix ns */
+    "  type TEXT NOT NULL,"    /* container image volume network */
+    "  action TEXT NOT NULL,"
+    "  actor_id TEXT NOT NULL,"
+    "  attributes TEXT NOT NULL DEFAULT '{}');" /* JSON object of strings */
+    "CREATE INDEX events_time ON events(time);"
+    "UPDATE schema_version SET version = 2;";
+
+/* schema_steps[v] brings a database at version v to v + 1. */
+static const char *const schema_steps[] = { schema_v1, schema_v2 };
+_Static_assert(sizeof schema_steps / sizeof schema_steps[0] == BERTH_SCHEMA_VERSION,
+               "one schema step per version");
+
 int db_error(sqlite3 *db, berth_error *err, const char *what)
 {
     int ext = sqlite3_extended_errcode(db);
@@ -196,17 +225,20 @@ int db_open(const char *path, sqlite3 **out, berth_error *err)
         goto fail;
 
     int v = schema_version(db);
-    if (v == 0) {
-        /* First use, perhaps by two processes at once: the IMMEDIATE
-         * transaction serializes them and the loser sees the schema. */
-        r = exec_retrying(db, "PRAGMA journal_mode=WAL", err);
-        if (r < 0)
-            goto fail;
+    if (v >= 0 && v < BERTH_SCHEMA_VERSION) {
+        /* First use or an older berth's database, perhaps opened by two
+         * processes at once: the IMMEDIATE transaction serializes them and
+         * the loser sees the new schema. */
+        if (v == 0) {
+            r = exec_retrying(db, "PRAGMA journal_mode=WAL", err);
+            if (r < 0)
+                goto fail;
+        }
         r = exec_retrying(db, "BEGIN IMMEDIATE", err);
         if (r < 0)
             goto fail;
-        if (schema_version(db) == 0) {
-            r = db_exec(db, schema_v1, err);
+        for (v = schema_version(db); v >= 0 && v < BERTH_SCHEMA_VERSION; v++) {
+            r = db_exec(db, schema_steps[v], err);
             if (r < 0) {
                 db_rollback(db);
                 goto fail;

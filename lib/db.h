@@ -9,7 +9,7 @@
 
 #include <berth/error.h>
 
-#define BERTH_SCHEMA_VERSION 1
+#define BERTH_SCHEMA_VERSION 2
 
 int db_open(const char *path, sqlite3 **out, berth_error *err);
 void db_close(sqlite3 *db);
