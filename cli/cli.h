@@ -79,6 +79,7 @@ int cmd_rmi(berth_engine *e, int argc, char **argv);
 int cmd_tag(berth_engine *e, int argc, char **argv);
 int cmd_version(berth_engine *e, int argc, char **argv);
 int cmd_pause(berth_engine *e, int argc, char **argv);
+int cmd_exec(berth_engine *e, int argc, char **argv);
 int cmd_unpause(berth_engine *e, int argc, char **argv);
 int cmd_container_prune(berth_engine *e, int argc, char **argv);
 int cmd_image_prune(berth_engine *e, int argc, char **argv);
@@ -86,8 +87,14 @@ int cmd_image_prune(berth_engine *e, int argc, char **argv);
 int cmd_container(berth_engine *e, int argc, char **argv);
 int cmd_image(berth_engine *e, int argc, char **argv);
 
+/* Appends "-e NAME=value" (or NAME, taking our own value) to env. */
+#include <jansson.h>
+void cli_add_env(json_t *env, const char *item);
+
 /* Streams a started container's output to our stdout/stderr (and our
- * stdin to it); returns its exit code. cmd.c's run and start -a share it. */
+ * stdin to it); returns its exit code. cmd.c's run and start -a share it.
+ * With id NULL (an exec's stream) no signal is forwarded and the exit
+ * code is -1 when the stream ended without one. */
 int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool interactive);
 
 #endif

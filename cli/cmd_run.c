@@ -109,7 +109,7 @@ static int parse_bytes(const char *s, long long *out)
     return 0;
 }
 
-static void add_env(json_t *env, const char *item)
+void cli_add_env(json_t *env, const char *item)
 {
     if (strchr(item, '=')) {
         json_array_append_new(env, json_string(item));
@@ -139,7 +139,7 @@ static int read_env_file(json_t *env, const char *path)
             line[--n] = '\0';
         if (!*line || *line == '#')
             continue;
-        add_env(env, line);
+        cli_add_env(env, line);
     }
     return 0;
 }
@@ -168,7 +168,7 @@ static char *build_request(struct run_flags *f, const char *image, char **cmd, b
             return NULL;
         }
     for (size_t i = 0; f->env && f->env[i]; i++)
-        add_env(env, f->env[i]);
+        cli_add_env(env, f->env[i]);
     json_object_set_new(req, "Env", env);
     json_t *labels = json_object();
     for (size_t i = 0; f->labels && f->labels[i]; i++) {
@@ -362,7 +362,7 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
             if (read(sfd, &si, sizeof si) == sizeof si) {
                 if ((int)si.ssi_signo == SIGWINCH)
                     send_size(a);
-                else if (!tty)
+                else if (!tty && id)
                     berth_container_kill(e, id, berth_signal_name((int)si.ssi_signo), NULL);
             }
         }
@@ -387,7 +387,7 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
     /* the container is gone: signals are ours again */
     sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     int code = berth_attach_exit_code(a);
-    if (code < 0) {
+    if (code < 0 && id) {
         /* the monitor ended without a word: the state database knows */
         if (berth_container_wait(e, id, BERTH_WAIT_NOT_RUNNING, -1, &code, &err) < 0)
             code = 125;

@@ -18,6 +18,8 @@ static const struct cmd cmds[] = {
       "Restart one or more containers", false },
     { "kill", cmd_kill, "[OPTIONS] CONTAINER [CONTAINER...]", "Kill one or more running containers",
       false },
+    { "exec", cmd_exec, "[OPTIONS] CONTAINER COMMAND [ARG...]",
+      "Execute a command in a running container", false },
     { "pause", cmd_pause, "CONTAINER [CONTAINER...]",
       "Pause all processes within one or more containers", false },
     { "unpause", cmd_unpause, "CONTAINER [CONTAINER...]",

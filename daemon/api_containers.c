@@ -390,11 +390,7 @@ const struct route container_routes[] = {
     { "HEAD", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
     { "PUT", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
     { "POST", "/containers/{}/resize", reply_not_implemented, BODY_NONE },
-    { "POST", "/containers/{}/exec", reply_not_implemented, BODY_NONE },
     { "POST", "/containers/{}/update", reply_not_implemented, BODY_NONE },
-    { "POST", "/exec/{}/start", reply_not_implemented, BODY_NONE },
-    { "POST", "/exec/{}/resize", reply_not_implemented, BODY_NONE },
-    { "GET", "/exec/{}/json", reply_not_implemented, BODY_NONE },
     { "POST", "/commit", reply_not_implemented, BODY_NONE },
     { NULL, NULL, NULL, BODY_NONE },
 };

@@ -76,7 +76,7 @@ struct session {
 };
 
 /* Docker's detach keys: "ctrl-p,ctrl-q", "a", "ctrl-@"... */
-static bool parse_detach_keys(const char *spec, unsigned char *out, size_t *len)
+bool detach_keys_parse(const char *spec, unsigned char *out, size_t *len)
 {
     *len = 0;
     if (!spec || !*spec)
@@ -105,7 +105,7 @@ static bool parse_detach_keys(const char *spec, unsigned char *out, size_t *len)
     return *len > 0;
 }
 
-static int send_frame(int sock, bool tty, int stream, const char *data, size_t len)
+int hijack_send_frame(int sock, bool tty, int stream, const char *data, size_t len)
 {
     if (!tty) {
         unsigned char hdr[8] = { (unsigned char)stream,
@@ -131,7 +131,7 @@ static int replay_line(void *ud, int stream, int64_t ts, const char *data, size_
 {
     (void)ts;
     struct replay *rp = ud;
-    return send_frame(rp->sock, rp->tty, stream, data, len) < 0 ? 1 : 0;
+    return hijack_send_frame(rp->sock, rp->tty, stream, data, len) < 0 ? 1 : 0;
 }
 
 /* Waits for a pending attach to be connected by the start, or the client
@@ -162,14 +162,16 @@ static bool wait_pending(struct pending *p, int sock)
     return p->attach != NULL;
 }
 
-static void pump(struct session *s, int sock)
+void hijack_pump(const struct hijack *s, berth_attach *attach, int sock)
 {
+    /* blocking writes: a slow client holds the output back, nothing is lost */
+    set_nonblock(sock, false);
     static __thread char buf[65536];
     bool client_open = true;
     size_t matched = 0; /* detach keys seen so far */
     berth_error err = BERTH_ERROR_INIT;
     for (;;) {
-        struct pollfd p[2] = { { berth_attach_fd(s->attach), POLLIN, 0 },
+        struct pollfd p[2] = { { berth_attach_fd(attach), POLLIN, 0 },
                                { client_open ? sock : -1, POLLIN | POLLRDHUP, 0 } };
         if (poll(p, 2, -1) < 0) {
             if (errno == EINTR)
@@ -178,10 +180,10 @@ static void pump(struct session *s, int sock)
         }
         if (p[0].revents) {
             int stream;
-            ssize_t n = berth_attach_read(s->attach, &stream, buf, sizeof buf, &err);
+            ssize_t n = berth_attach_read(attach, &stream, buf, sizeof buf, &err);
             if (n <= 0)
                 return; /* the container is gone */
-            if (send_frame(sock, s->tty, stream, buf, (size_t)n) < 0)
+            if (hijack_send_frame(sock, s->tty, stream, buf, (size_t)n) < 0)
                 return; /* the client is gone */
         }
         if (p[1].revents) {
@@ -198,12 +200,12 @@ static void pump(struct session *s, int sock)
                     }
                     (void)start;
                 }
-                berth_attach_write(s->attach, buf, (size_t)n, &err);
+                berth_attach_write(attach, buf, (size_t)n, &err);
             } else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
                 /* the client closed its side: stdin ends, the output goes on */
                 client_open = false;
                 if (s->want_stdin && s->stdin_once)
-                    berth_attach_close_stdin(s->attach, &err);
+                    berth_attach_close_stdin(attach, &err);
                 if (n < 0)
                     return;
             }
@@ -216,7 +218,7 @@ static void pump(struct session *s, int sock)
  * reader and then read the raw socket: bytes that arrive together with the
  * head stay in that buffer and are lost. On a unix socket SIOCOUTQ counts
  * the bytes the peer has not read yet; on TCP, those not yet acknowledged. */
-static void wait_head_read(int sock)
+void hijack_wait_head_read(int sock)
 {
     for (int i = 0; i < 250; i++) {
         int queued = 0;
@@ -246,7 +248,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     }
     /* registered first: the client may start the container as soon as it
      * has read the head */
-    wait_head_read(sock);
+    hijack_wait_head_read(sock);
     if (s->logs) {
         struct replay rp = { sock, s->tty };
         berth_logs_opts lo = BERTH_LOGS_OPTS_INIT;
@@ -263,7 +265,9 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
             berth_error err = BERTH_ERROR_INIT;
             berth_attach_write(s->attach, extra_in, extra_in_size, &err);
         }
-        pump(s, sock);
+        struct hijack h = { s->tty, s->want_stdin, s->stdin_once, { 0 }, s->detach_len };
+        memcpy(h.detach, s->detach, sizeof h.detach);
+        hijack_pump(&h, s->attach, sock);
         berth_attach_free(s->attach);
     }
     if (p) {
@@ -298,7 +302,7 @@ int handle_attach(struct req *r)
     s->opts.attach_stdin = s->want_stdin;
     s->opts.attach_stdout = q_bool(r, "stdout", false);
     s->opts.attach_stderr = q_bool(r, "stderr", false);
-    if (!parse_detach_keys(q_str(r, "detachKeys"), s->detach, &s->detach_len)) {
+    if (!detach_keys_parse(q_str(r, "detachKeys"), s->detach, &s->detach_len)) {
         free(s);
         return reply_message(r, 400, "Invalid detach keys (%s) provided", q_str(r, "detachKeys"));
     }
@@ -311,12 +315,16 @@ int handle_attach(struct req *r)
         s->attach = NULL;
     s->engine = r->engine;
     r->engine = NULL;
-    struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, s);
+    return reply_upgrade(r, s->tty, on_upgrade, s);
+}
+
+int reply_upgrade(struct req *r, bool tty, MHD_UpgradeHandler fn, void *cls)
+{
+    struct MHD_Response *resp = MHD_create_response_for_upgrade(fn, cls);
     add_common_headers(resp);
     MHD_add_response_header(resp, "Content-Type",
-                            s->tty || r->api_minor < 42
-                                ? "application/vnd.docker.raw-stream"
-                                : "application/vnd.docker.multiplexed-stream");
+                            tty || r->api_minor < 42 ? "application/vnd.docker.raw-stream"
+                                                     : "application/vnd.docker.multiplexed-stream");
     MHD_add_response_header(resp, "Connection", "Upgrade");
     MHD_add_response_header(resp, "Upgrade", "tcp");
     int ret = MHD_queue_response(r->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);

@@ -117,11 +117,31 @@ static inline bool in_pipe_worker(const struct req *r)
 /* Routes. */
 extern const struct route system_routes[];
 extern const struct route container_routes[];
+extern const struct route exec_routes[];
 extern const struct route image_routes[];
 extern const struct route volume_routes[];
 
 /* attach.c */
 int handle_attach(struct req *r);
+
+/* attach.c: the raw stream of a hijacked connection (attach, exec start). */
+struct hijack {
+    bool tty;                /* raw output; else Docker's 8-byte frames */
+    bool want_stdin;         /* the client's bytes go to the process */
+    bool stdin_once;         /* the client's EOF closes the process's stdin */
+    unsigned char detach[8]; /* the detach key sequence */
+    size_t detach_len;
+};
+/* Docker's detach keys ("ctrl-p,ctrl-q", NULL for those) as bytes. */
+bool detach_keys_parse(const char *spec, unsigned char *out, size_t *len);
+int hijack_send_frame(int sock, bool tty, int stream, const char *data, size_t len);
+/* Copies until the process ends, the client goes or types the detach keys. */
+void hijack_pump(const struct hijack *h, berth_attach *attach, int sock);
+/* Answers 101 with Upgrade: tcp and Docker's stream content type; fn gets
+ * the connection once the head is out. */
+int reply_upgrade(struct req *r, bool tty, MHD_UpgradeHandler fn, void *cls);
+/* Waits (briefly) until the client has read the 101 head off the socket. */
+void hijack_wait_head_read(int sock);
 
 /* The response headers every answer carries. */
 void add_common_headers(struct MHD_Response *resp);

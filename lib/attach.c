@@ -207,6 +207,16 @@ int monitor_kill(const char *rundir, int signo)
     }
 }
 
+int monitor_resize(const char *rundir, unsigned rows, unsigned cols)
+{
+    _cleanup_close_ int fd = mp_connect(rundir);
+    if (fd < 0)
+        return fd;
+    unsigned char p[4] = { rows >> 8, rows & 255, cols >> 8, cols & 255 };
+    int r = hello(fd, 0);
+    return r < 0 ? r : mp_send(fd, MP_RESIZE, p, sizeof p);
+}
+
 int monitor_wait(const char *rundir, int timeout_ms, int cancel_fd, int *exit_code)
 {
     _cleanup_close_ int fd = mp_connect(rundir);

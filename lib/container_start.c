@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,82 +24,20 @@
 #include "image_store.h"
 #include "inroot.h"
 #include "layer.h"
+#include "monitor_spawn.h"
 #include "runtime.h"
 #include "spec.h"
 #include "userdb.h"
 #include "trace.h"
 #include "util.h"
 
-extern char **environ;
-
-struct sync_reader {
-    int fd;
-    char buf[4096];
-    size_t len;
-};
-
-/* Reads one line from the monitor. Returns its length, 0 at EOF, -errno. */
-static int sync_line(struct sync_reader *sr, char *line, size_t cap, int timeout_ms)
-{
-    for (;;) {
-        char *nl = memchr(sr->buf, '\n', sr->len);
-        if (nl) {
-            size_t n = nl - sr->buf;
-            size_t c = n < cap - 1 ? n : cap - 1;
-            memcpy(line, sr->buf, c);
-            line[c] = '\0';
-            memmove(sr->buf, nl + 1, sr->len - n - 1);
-            sr->len -= n + 1;
-            return (int)c + 1;
-        }
-        if (sr->len == sizeof sr->buf)
-            return -EPROTO;
-        struct pollfd pfd = { sr->fd, POLLIN, 0 };
-        int pr = poll(&pfd, 1, timeout_ms);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr == 0)
-            return -ETIMEDOUT;
-        ssize_t n = read(sr->fd, sr->buf + sr->len, sizeof sr->buf - sr->len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            return 0;
-        sr->len += n;
-    }
-}
-
 /* Spawns berth-monitor with its sync pipe on fd 3 and go pipe on fd 4. */
 static int spawn_monitor(berth_engine *e, const struct ctr *c, const char *lower, int *sync_out,
                          int *go_out, berth_error *err)
 {
-    int sp[2], gp[2];
-    if (pipe2(sp, O_CLOEXEC) < 0)
-        return berr_errno(err, BERTH_EINTERNAL, errno, "pipe");
-    if (pipe2(gp, O_CLOEXEC) < 0) {
-        close(sp[0]);
-        close(sp[1]);
-        return berr_errno(err, BERTH_EINTERNAL, errno, "pipe");
-    }
     const char *argv[32];
     size_t k = 0;
-    argv[k++] = "berth-monitor";
-    argv[k++] = "--id";
-    argv[k++] = c->id;
-    argv[k++] = "--root";
-    argv[k++] = e->root;
-    argv[k++] = "--runroot";
-    argv[k++] = e->runroot;
-    argv[k++] = "--runtime-name";
-    argv[k++] = c->runtime;
-    argv[k++] = "--runtime";
-    argv[k++] = c->runtime_path;
-    argv[k++] = "--sync-fd";
-    argv[k++] = "3";
-    argv[k++] = "--go-fd";
-    argv[k++] = "4";
+    monitor_common_args(e, c, argv, &k);
     argv[k++] = "--lower";
     argv[k++] = lower;
     argv[k++] = "--cmd0";
@@ -115,38 +52,7 @@ static int spawn_monitor(berth_engine *e, const struct ctr *c, const char *lower
         argv[k++] = "--auto-remove";
     argv[k] = NULL;
 
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, sp[1], 3);
-    posix_spawn_file_actions_adddup2(&fa, gp[0], 4);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    pid_t pid;
-    int r = posix_spawn(&pid, e->monitor_path, &fa, &attr, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    close(sp[1]);
-    close(gp[0]);
-    if (r != 0) {
-        close(sp[0]);
-        close(gp[1]);
-        return berr_errno(err, BERTH_EINTERNAL, r, "cannot run %s", e->monitor_path);
-    }
-    /* the spawned process forks the real monitor and exits at once */
-    wait_pid(pid);
-    *sync_out = sp[0];
-    *go_out = gp[1];
-    return 0;
+    return monitor_spawn(e, argv, sync_out, go_out, err);
 }
 
 /* "lowerdir" for overlayfs, from the container's own layer list: the top
@@ -278,18 +184,10 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         return r;
     trace_point("start monitor spawned");
     struct sync_reader sr = { .fd = sync_fd };
+    int monitor_pid = monitor_wait_ready(&sr, err);
+    if (monitor_pid < 0)
+        return monitor_pid;
     char line[2048];
-    int n = sync_line(&sr, line, sizeof line, 30000);
-    if (n <= 0)
-        return berr(err, BERTH_EINTERNAL, "berth-monitor failed to start (%s)",
-                    n == 0 ? "it exited" : strerror(-n));
-    if (str_has_prefix(line, "error ")) {
-        const char *msg = strchr(line + 6, ' ');
-        return berr(err, BERTH_EINTERNAL, "%s", msg ? msg + 1 : line);
-    }
-    int monitor_pid = 0;
-    if (sscanf(line, "ready %d", &monitor_pid) != 1)
-        return berr(err, BERTH_EINTERNAL, "berth-monitor said: %s", line);
 
     trace_point("start monitor ready");
     /* The rootfs as the monitor mounted it, in its mount namespace. */
@@ -338,7 +236,7 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         berth_attach_free(attach);
         return berr(err, BERTH_EINTERNAL, "berth-monitor went away before the start");
     }
-    n = sync_line(&sr, line, sizeof line, 120000);
+    int n = sync_line(&sr, line, sizeof line, 120000);
     trace_point("start answered");
     if (n > 0 && str_has_prefix(line, "started ")) {
         if (attach)

@@ -186,8 +186,8 @@ fail:;
 int log_writer_append(struct log_writer *w, int stream, int64_t ts, const void *data, size_t len,
                       bool partial)
 {
-    if (len == 0)
-        return 0;
+    if (len == 0 || w->fd < 0)
+        return 0; /* nothing asked to be logged (an exec's output) */
     if (len > LOG_MAX_RECORD)
         return -E2BIG;
     unsigned char hdr[LOG_REC_HDR], trl[LOG_REC_TRAILER];

@@ -157,20 +157,11 @@ static json_t *default_devices(void)
     return a;
 }
 
-/* Docker's environment: PATH, HOSTNAME and (with a TTY) TERM, then the
- * container's own variables replacing those, then HOME if still unset. */
-static json_t *process_env(const json_t *config, const struct exec_user *user)
+void spec_env_merge(json_t *env, const json_t *items)
 {
-    json_t *env = json_array();
-    json_array_append_new(env, json_string("PATH=" DEFAULT_PATH));
-    char *h = xasprintf("HOSTNAME=%s", json_get_str(config, "Hostname", ""));
-    json_array_append_new(env, json_string(h));
-    free(h);
-    if (json_get_bool(config, "Tty"))
-        json_array_append_new(env, json_string("TERM=xterm"));
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(config, "Env"), i, v)
+    json_array_foreach(items, i, v)
     {
         const char *s = json_string_value(v);
         const char *eq = s ? strchr(s, '=') : NULL;
@@ -183,7 +174,7 @@ static json_t *process_env(const json_t *config, const struct exec_user *user)
         json_array_foreach(env, j, w)
         {
             const char *t = json_string_value(w);
-            if (strncmp(t, s, kl + 1) == 0) {
+            if (t && strncmp(t, s, kl + 1) == 0) {
                 json_array_set(env, j, v);
                 replaced = true;
                 break;
@@ -192,6 +183,20 @@ static json_t *process_env(const json_t *config, const struct exec_user *user)
         if (!replaced)
             json_array_append(env, v);
     }
+}
+
+/* Docker's environment: PATH, HOSTNAME and (with a TTY) TERM, then the
+ * container's own variables replacing those, then HOME if still unset. */
+static json_t *process_env(const json_t *config, const struct exec_user *user)
+{
+    json_t *env = json_array();
+    json_array_append_new(env, json_string("PATH=" DEFAULT_PATH));
+    char *h = xasprintf("HOSTNAME=%s", json_get_str(config, "Hostname", ""));
+    json_array_append_new(env, json_string(h));
+    free(h);
+    if (json_get_bool(config, "Tty"))
+        json_array_append_new(env, json_string("TERM=xterm"));
+    spec_env_merge(env, json_object_get(config, "Env"));
     if (!env_lookup(env, "HOME")) {
         char *home = xasprintf("HOME=%s", user->home ? user->home : "/");
         json_array_append_new(env, json_string(home));

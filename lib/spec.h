@@ -29,6 +29,10 @@ json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char
  * HostConfig.CapAdd / CapDrop applied, limited to what the host has. */
 json_t *spec_capabilities(const json_t *hostconfig, const struct spec_host *host);
 
+/* Sets each "NAME=value" of the array items in the environment array env,
+ * replacing the variable's earlier value; items without '=' are skipped. */
+void spec_env_merge(json_t *env, const json_t *items);
+
 /* Docker's default capabilities. */
 extern const char *const spec_default_caps[];
 

@@ -44,6 +44,7 @@
 
 #include "cgroups.h"
 #include "ctr_store.h"
+#include "exec_store.h"
 #include "db.h"
 #include "monitor.h"
 #include "monproto.h"
@@ -135,6 +136,8 @@ static void setup_mounts(struct monitor *m)
         if (r < 0)
             die_setup(m, "cannot hide the unified cgroup controllers", -r);
     }
+    if (m->exec_id)
+        return; /* the runtime joins the running container's mounts */
     /* Every monitor mounts on the same <runroot>/rootfs, each in its own
      * mount namespace: in the host's it stays an empty directory, so no
      * container has a mount point of its own to unmount or remove. A
@@ -232,6 +235,8 @@ static int db_running(sqlite3 *db, struct monitor *m, void *arg)
 {
     (void)arg;
     berth_error err = BERTH_ERROR_INIT;
+    if (m->exec_id)
+        return exec_store_set_running(db, m->exec_id, m->ctr_pid, getpid(), now_ns(), &err);
     return ctr_store_set_running(db, m->id, m->ctr_pid, getpid(), proc_starttime(getpid()),
                                  now_ns(), &err);
 }
@@ -245,6 +250,8 @@ static int db_failed(sqlite3 *db, struct monitor *m, void *arg)
 {
     struct failure *f = arg;
     berth_error err = BERTH_ERROR_INIT;
+    if (m->exec_id)
+        return exec_store_set_exited(db, m->exec_id, f->code, now_ns(), &err);
     ctr_store_set_start_failed(db, m->id, f->code, f->msg, &err);
     if (m->auto_remove)
         ctr_store_remove(db, m->root, m->runroot, m->id, true, &err);
@@ -260,26 +267,30 @@ static pid_t runtime_delete_spawn(struct monitor *m)
 
 static void runtime_delete(struct monitor *m)
 {
+    if (m->exec_id)
+        return; /* the runtime keeps no state for an exec: the container stays */
     pid_t pid = runtime_delete_spawn(m);
     if (pid > 0)
         wait_pid(pid);
 }
 
-/* Runs `runtime run --detach`. Returns 0 once the process runs. */
+/* Runs `runtime run --detach` (or, for an exec, `runtime exec --detach`).
+ * Returns 0 once the process runs. */
 static int start_container(struct monitor *m, struct stdio_ends *ends)
 {
     _cleanup_free_ char *pidfile = xasprintf("%s/pid", m->rundir);
     _cleanup_free_ char *console = NULL;
+    _cleanup_free_ char *process = xasprintf("%s/process.json", m->rundir);
     struct runtime_cmd rt = { m->runtime_path, m->state_root, m->runtime_log };
     unlink(m->runtime_log);
     const char *args[12];
     size_t k = 0;
-    args[k++] = "run";
+    args[k++] = m->exec_id ? "exec" : "run";
     args[k++] = "--detach";
     args[k++] = "--pid-file";
     args[k++] = pidfile;
-    args[k++] = "--bundle";
-    args[k++] = m->rundir;
+    args[k++] = m->exec_id ? "--process" : "--bundle";
+    args[k++] = m->exec_id ? process : m->rundir;
     if (m->tty) {
         console = xasprintf("/proc/%d/fd/%d/console.sock", (int)getpid(), m->rundir_fd);
         args[k++] = "--console-socket";
@@ -393,6 +404,8 @@ static int lock_container(struct monitor *m)
     return fd;
 }
 
+static void tell_exit(struct monitor *m, int code, bool oom, bool removed);
+
 /* The order matters to anyone waiting: the state database says "exited"
  * before the socket goes away, so a client that finds no socket also
  * finds the exit recorded; connected clients hear last, once the runtime
@@ -436,11 +449,33 @@ static void finish(struct monitor *m)
     trace_point("monitor deleted");
     if (lock >= 0)
         close(lock);
+    tell_exit(m, x.code, x.oom, m->auto_remove);
+}
 
+/* The end of an exec: its exit code recorded, its clients told, its run
+ * directory gone. The container is not ours to touch. */
+static void finish_exec(struct monitor *m)
+{
+    int code = exit_code_from_status(m->exit_status);
+    berth_error err = BERTH_ERROR_INIT;
+    sqlite3 *db = db_get(m);
+    if (db)
+        exec_store_set_exited(db, m->exec_id, code, m->exit_time, &err);
+    db_release(m);
+    unlinkat(m->rundir_fd, "monitor.sock", 0);
+    close(m->listen_fd);
+    m->listen_fd = -1;
+    tell_exit(m, code, false, false);
+    rm_rf(m->rundir);
+}
+
+/* Sends the exit to every client, waiting (a little) for each to take it. */
+static void tell_exit(struct monitor *m, int code, bool oom, bool removed)
+{
     unsigned char payload[6];
-    mp_put_u32(payload, (uint32_t)x.code);
-    payload[4] = x.oom;
-    payload[5] = m->auto_remove;
+    mp_put_u32(payload, (uint32_t)code);
+    payload[4] = oom;
+    payload[5] = removed;
     for (size_t i = 0; i < m->n_clients; i++) {
         struct client *c = m->clients[i];
         client_queue(c, MP_EXIT, payload, sizeof payload);
@@ -501,7 +536,8 @@ int main(int argc, char **argv)
         OPT_TTY,
         OPT_STDIN,
         OPT_ONCE,
-        OPT_RM
+        OPT_RM,
+        OPT_EXEC
     };
     static const struct option longopts[] = {
         { "id", required_argument, NULL, OPT_ID },
@@ -517,6 +553,7 @@ int main(int argc, char **argv)
         { "stdin", no_argument, NULL, OPT_STDIN },
         { "stdin-once", no_argument, NULL, OPT_ONCE },
         { "auto-remove", no_argument, NULL, OPT_RM },
+        { "exec-id", required_argument, NULL, OPT_EXEC },
         { NULL, 0, NULL, 0 },
     };
     int o;
@@ -535,11 +572,12 @@ int main(int argc, char **argv)
         case OPT_STDIN: m.open_stdin = true; break;
         case OPT_ONCE: m.stdin_once = true; break;
         case OPT_RM: m.auto_remove = true; break;
+        case OPT_EXEC: m.exec_id = optarg; break;
         default: usage();
         }
     }
-    if (!m.id || !m.root || !m.runroot || !m.runtime_name || !m.runtime_path || !m.lower ||
-        m.sync_fd < 0 || m.go_fd < 0)
+    if (!m.id || !m.root || !m.runroot || !m.runtime_name || !m.runtime_path ||
+        (!m.lower && !m.exec_id) || m.sync_fd < 0 || m.go_fd < 0)
         usage();
     set_cloexec(m.sync_fd, true);
     set_cloexec(m.go_fd, true);
@@ -572,7 +610,8 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         die_setup(&m, "cannot become a subreaper", errno);
 
-    m.rundir = xasprintf("%s/containers/%s", m.runroot, m.id);
+    m.rundir = m.exec_id ? xasprintf("%s/execs/%s", m.runroot, m.exec_id)
+                         : xasprintf("%s/containers/%s", m.runroot, m.id);
     m.ctrdir = xasprintf("%s/containers/%s", m.root, m.id);
     m.state_root = runtime_state_root(m.runroot, m.runtime_name);
     m.runtime_log = xasprintf("%s/runtime.log", m.rundir);
@@ -586,7 +625,8 @@ int main(int argc, char **argv)
     trace_point("monitor begin");
     setup_mounts(&m);
     m.listen_fd = make_listener(&m, "monitor.sock");
-    int r = log_writer_open(&m.log, m.ctrdir_fd);
+    m.log.fd = m.log.idx_fd = -1;
+    int r = m.exec_id ? 0 : log_writer_open(&m.log, m.ctrdir_fd);
     if (r < 0)
         die_setup(&m, "cannot open the container log", -r);
     struct stdio_ends ends;
@@ -605,6 +645,8 @@ int main(int argc, char **argv)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
+            if (m.exec_id)
+                rm_rf(m.rundir);
             monitor_release(&m);
             return 0; /* the engine gave up; our mounts vanish with us */
         }
@@ -617,6 +659,8 @@ int main(int argc, char **argv)
 
     if (start_container(&m, &ends) < 0) {
         /* attached clients see the connection close without an exit frame */
+        if (m.exec_id)
+            rm_rf(m.rundir);
         monitor_release(&m);
         return 0;
     }
@@ -629,7 +673,10 @@ int main(int argc, char **argv)
 
     monitor_loop(&m);
     trace_point("monitor exited");
-    finish(&m);
+    if (m.exec_id)
+        finish_exec(&m);
+    else
+        finish(&m);
     trace_point("monitor finished");
     monitor_release(&m);
     return 0;

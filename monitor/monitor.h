@@ -30,6 +30,7 @@ struct sqlite3;
 struct monitor {
     /* arguments */
     const char *id, *root, *runroot, *runtime_name, *runtime_path, *lower, *cmd0;
+    const char *exec_id; /* this monitor holds one exec in container id */
     bool tty, open_stdin, stdin_once, auto_remove;
     int sync_fd, go_fd;
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""exec latency through berthd against `crun exec` in the same container.
+
+One busybox container runs `sleep`; then, alternating, N times each:
+- floor: `crun exec <container> true` with berth's runtime state (through
+  floor-exec, which applies the same hybrid-cgroup workaround berth does);
+- berthd, raw HTTP on the unix socket: POST /containers/{id}/exec,
+  POST /exec/{id}/start (the output read to its end), GET /exec/{id}/json;
+- berthd, docker-py: exec_create + exec_start + exec_inspect;
+- berth CLI: `berth exec <container> true` (daemonless).
+Target (issue 4): exec p50 <= 1.5x `crun exec`.
+
+Usage: exec_bench.py [--runs N]
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_bench import BERTHD, UnixHTTP, wait_socket  # noqa: E402
+from floor import BERTH, FLOOR_EXEC, SRC, pct, tmpfs_or  # noqa: E402
+
+
+def raw_exec(conn, cid):
+    body = json.dumps({"Cmd": ["true"], "AttachStdout": True, "AttachStderr": True})
+    conn.request("POST", f"/v1.44/containers/{cid}/exec", body,
+                 {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    eid = json.loads(r.read())["Id"]
+    conn.request("POST", f"/v1.44/exec/{eid}/start", '{"Detach": false, "Tty": false}',
+                 {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    r.read()
+    conn.request("GET", f"/v1.44/exec/{eid}/json")
+    r = conn.getresponse()
+    code = json.loads(r.read())["ExitCode"]
+    assert code == 0, f"exec exit code {code}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--warmup", type=int, default=5)
+    args = ap.parse_args()
+
+    base = tempfile.mkdtemp(prefix="exec-bench-", dir="/var/tmp")
+    runbase = tempfile.mkdtemp(prefix="exec-bench-", dir=tmpfs_or("/var/tmp"))
+    root, runroot = os.path.join(base, "root"), os.path.join(runbase, "run")
+    sock = os.path.join(runbase, "berthd.sock")
+    b = [BERTH, "--root", root, "--runroot", runroot]
+    proc = None
+    try:
+        tar = os.path.join(base, "busybox.tar")
+        subprocess.run([os.path.join(SRC, "tests", "make-busybox-rootfs.sh"), tar], check=True)
+        subprocess.run(b + ["import", tar, "busybox"], check=True, stdout=subprocess.DEVNULL)
+        cid = subprocess.run(b + ["run", "-d", "busybox", "sleep", "100000"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        proc = subprocess.Popen([BERTHD, "--root", root, "--runroot", runroot, "-H",
+                                 "unix://" + sock], stderr=subprocess.DEVNULL)
+        wait_socket(sock, proc, "berthd")
+        import docker
+        client = docker.APIClient(base_url="unix://" + sock, version="1.44")
+        conn = UnixHTTP(sock)
+        crun = shutil.which("crun")
+        state = os.path.join(runroot, "runtime", "crun")
+
+        def floor():
+            subprocess.run([FLOOR_EXEC, crun, "--root", state, "exec", cid, "true"], check=True)
+
+        def api_raw():
+            raw_exec(conn, cid)
+
+        def api_py():
+            eid = client.exec_create(cid, ["true"])["Id"]
+            client.exec_start(eid)
+            assert client.exec_inspect(eid)["ExitCode"] == 0
+
+        def cli():
+            subprocess.run(b + ["exec", cid, "true"], check=True)
+
+        kinds = {"floor": floor, "raw": api_raw, "docker-py": api_py, "cli": cli}
+        times = {k: [] for k in kinds}
+        for i in range(args.warmup + args.runs):
+            for k, fn in kinds.items():
+                t = time.perf_counter()
+                fn()
+                if i >= args.warmup:
+                    times[k].append((time.perf_counter() - t) * 1000)
+        f50 = pct(times["floor"], 50)
+        print(f"floor: crun exec of true in the container: p50 {f50:.1f} ms"
+              f"  ({os.cpu_count()} CPUs, kernel {os.uname().release}, {args.runs} runs each)")
+        labels = {"raw": "berthd, raw HTTP (create+start+inspect)",
+                  "docker-py": "berthd, docker-py (create+start+inspect)",
+                  "cli": "berth exec (CLI, no daemon)"}
+        for k, label in labels.items():
+            p50 = pct(times[k], 50)
+            print(f"  {label:42s} p50 {p50:6.1f} ms  p90 {pct(times[k], 90):6.1f} ms"
+                  f"  = {p50 / f50:.2f}x the floor (target <= 1.5)")
+        client.close()
+        return 0
+    finally:
+        subprocess.run(b + ["rm", "-f"] + subprocess.run(
+            b + ["ps", "-aq"], capture_output=True, text=True).stdout.split(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait()
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(runbase, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
