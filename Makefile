@@ -5,7 +5,7 @@ MESON_OPTS ?=
 PYTEST ?= /usr/bin/python3 -m pytest
 PYTEST_OPTS ?= -q
 
-.PHONY: all check unit integration install clean format format-check asan bench bench-api
+.PHONY: all check unit integration install clean format format-check asan bench bench-api bench-exec
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -52,6 +52,10 @@ bench: all
 # installed) a scratch dockerd in its own network and mount namespaces.
 bench-api: all
 	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/api_bench.py --dockerd
+
+# exec latency through berthd and the CLI against `crun exec` in the same container.
+bench-exec: all
+	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/exec_bench.py
 
 clean:
 	rm -rf build build-asan

@@ -668,8 +668,13 @@ int main(int argc, char **argv)
     sync_msg(&m, "started %d", (int)m.ctr_pid);
     close(m.sync_fd);
     m.sync_fd = -1;
-    db_release(&m);
-    shrink();
+    if (!m.exec_id) {
+        /* a container may run for long: keep no pages it does not need.
+         * An exec is mostly short: its exit is recorded on the open
+         * connection. */
+        db_release(&m);
+        shrink();
+    }
 
     monitor_loop(&m);
     trace_point("monitor exited");
