@@ -136,8 +136,6 @@ static void setup_mounts(struct monitor *m)
         if (r < 0)
             die_setup(m, "cannot hide the unified cgroup controllers", -r);
     }
-    if (m->exec_id)
-        return; /* the runtime joins the running container's mounts */
     /* Every monitor mounts on the same <runroot>/rootfs, each in its own
      * mount namespace: in the host's it stays an empty directory, so no
      * container has a mount point of its own to unmount or remove. A
@@ -623,7 +621,9 @@ int main(int argc, char **argv)
         die_setup(&m, "cannot create the runtime state directory", errno);
 
     trace_point("monitor begin");
-    setup_mounts(&m);
+    if (!m.exec_id)
+        setup_mounts(&m); /* `runtime exec` joins the running container: it needs neither
+                             its own mounts nor the hybrid-cgroup workaround */
     m.listen_fd = make_listener(&m, "monitor.sock");
     m.log.fd = m.log.idx_fd = -1;
     int r = m.exec_id ? 0 : log_writer_open(&m.log, m.ctrdir_fd);

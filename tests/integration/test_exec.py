@@ -188,7 +188,11 @@ def test_exec_inspect_and_resize(daemon, box):
     assert x["Pid"] > 0
     # the exec's process is in the container: same pid namespace as its init
     box.reload()
-    assert os.readlink(f"/proc/{x['Pid']}/ns/pid") == os.readlink(f"/proc/{box.attrs['State']['Pid']}/ns/pid")
+    init = box.attrs["State"]["Pid"]
+    for ns in ("pid", "mnt", "net", "uts", "ipc"):
+        assert os.readlink(f"/proc/{x['Pid']}/ns/{ns}") == os.readlink(f"/proc/{init}/ns/{ns}"), ns
+    # and in its cgroups
+    assert open(f"/proc/{x['Pid']}/cgroup").read() == open(f"/proc/{init}/cgroup").read()
     api.exec_resize(eid, height=31, width=97)
     box.exec_run(["touch", "/tmp/r"])
     out = b""
@@ -201,6 +205,15 @@ def test_exec_inspect_and_resize(daemon, box):
     assert out.strip() == b"31 97"
     wait_for(lambda: api.exec_inspect(eid)["ExitCode"] == 0, what="exit code recorded")
     assert api.exec_inspect(eid)["Running"] is False
+
+
+def test_exec_under_runc(daemon):
+    c = daemon.client.containers.run("busybox", ["sleep", "1000"], detach=True, runtime="runc")
+    assert c.attrs["HostConfig"]["Runtime"] == "runc"
+    r = c.exec_run(["sh", "-c", "echo o; echo e >&2; id -u; exit 5"], demux=True, user="nobody")
+    assert r == (5, (b"o\n65534\n", b"e\n"))
+    assert c.exec_run("tty", tty=True).output.startswith(b"/dev/pts/")
+    assert c.exec_run("nosuchcmd").exit_code == 127
 
 
 def test_exec_errors(daemon, box):
