@@ -70,6 +70,12 @@ static int events(struct req *r)
         events_free(s);
         return MHD_YES;
     }
+    /* Without since: with until, every recorded event up to it, as Docker
+     * sends all it has buffered; else what happens from the request on
+     * (not from when the producer thread gets going: a client that acts
+     * once it has the headers sees its action). */
+    if (!s->opts.since_ns)
+        s->opts.since_ns = s->opts.until_ns ? 1 : now_ns();
     const char *filters = q_str(r, "filters");
     s->filters = filters ? xstrdup(filters) : NULL;
     s->opts.filters_json = s->filters;
