@@ -20,8 +20,9 @@ int event_filter_parse(const char *text, struct event_filter *f, berth_error *er
     {
         _cleanup_strv_ char **vals = NULL;
         if (!filter_values(v, &vals)) {
+            r = berr(err, BERTH_EINVAL, "Invalid filter '%s'", key); /* key is j's */
             json_decref(j);
-            return berr(err, BERTH_EINVAL, "Invalid filter '%s'", key);
+            return r;
         }
         json_t *arr = json_array();
         for (size_t i = 0; vals && vals[i]; i++)
