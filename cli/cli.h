@@ -54,6 +54,11 @@ void human_size_precision(double size, int precision, char *buf, size_t n);
 /* Docker's filter flags ("key=value", repeated) as filters JSON, or NULL. */
 char *filters_json(char **filters);
 
+/* Expands a Go template of the common forms ({{.Path.To.Field}}, {{json
+ * .X}}, {{json .}}) for one document; NULL and a message on error. */
+struct json_t;
+char *cli_template_render(const char *tmpl, const struct json_t *doc, char **errmsg);
+
 const struct cmd *cli_find_cmd(const char *name);
 /* A verb of a group ("container prune"), by its full name. */
 const struct cmd *cli_find_subcmd(const char *name);
@@ -83,6 +88,7 @@ int cmd_exec(berth_engine *e, int argc, char **argv);
 int cmd_unpause(berth_engine *e, int argc, char **argv);
 int cmd_container_prune(berth_engine *e, int argc, char **argv);
 int cmd_image_prune(berth_engine *e, int argc, char **argv);
+int cmd_events(berth_engine *e, int argc, char **argv);
 /* The verb groups: "berth container VERB", "berth image VERB". */
 int cmd_container(berth_engine *e, int argc, char **argv);
 int cmd_image(berth_engine *e, int argc, char **argv);

@@ -47,8 +47,7 @@ static void print_value(buf_t *out, const json_t *v, bool as_json)
     free(s);
 }
 
-/* Expands the template for one document; NULL and a message on error. */
-static char *render(const char *tmpl, const json_t *doc, char **errmsg)
+char *cli_template_render(const char *tmpl, const json_t *doc, char **errmsg)
 {
     buf_t out = { 0 };
     const char *p = tmpl;
@@ -138,7 +137,7 @@ int cmd_inspect(berth_engine *e, int argc, char **argv)
         json_array_foreach(docs, i, d)
         {
             char *msg = NULL;
-            char *s = render(format, d, &msg);
+            char *s = cli_template_render(format, d, &msg);
             if (!s) {
                 fprintf(stderr, "Error: %s\n", msg);
                 free(msg);

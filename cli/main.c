@@ -43,6 +43,7 @@ static const struct cmd cmds[] = {
       "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", false },
     { "container", cmd_container, "COMMAND", "Manage containers", false },
     { "image", cmd_image, "COMMAND", "Manage images", false },
+    { "events", cmd_events, "[OPTIONS]", "Get real time events from the server", false },
     { "version", cmd_version, "", "Show the berth version information", true },
 };
 

@@ -203,7 +203,6 @@ const struct route system_routes[] = {
     { "GET", "/plugins", no_plugins, BODY_NONE },
     { "GET", "/plugins/{*}", no_such_plugin, BODY_NONE },
     { "GET", "/networks/{*}", no_such_network, BODY_NONE },
-    NOT_IMPL("GET", "/events"),
     NOT_IMPL("POST", "/build"),
     NOT_IMPL("POST", "/build/{*}"),
     NOT_IMPL("POST", "/plugins/{*}"),

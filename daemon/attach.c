@@ -27,9 +27,15 @@ struct pending {
     berth_attach_opts opts;
     berth_attach *attach;
     bool done;
+    bool claimed;       /* its connection was handed over (on_upgrade ran) */
+    int64_t registered; /* monotonic ns */
     pthread_cond_t cond;
     struct pending *next;
 };
+
+/* An attach whose connection was never handed over after this long lost
+ * its client before the upgrade: it must not hold a container's output. */
+#define PENDING_UNCLAIMED_NS (10LL * 1000000000)
 
 static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pending *pending_list;
@@ -46,7 +52,8 @@ void pending_attach_connect(void *userdata, berth_engine *e, const char *id)
             continue;
         }
         berth_error err = BERTH_ERROR_INIT;
-        if (berth_container_attach(e, id, &p->opts, &p->attach, &err) < 0)
+        bool orphan = !p->claimed && monotonic_ns() - p->registered > PENDING_UNCLAIMED_NS;
+        if (orphan || berth_container_attach(e, id, &p->opts, &p->attach, &err) < 0)
             p->attach = NULL;
         p->done = true;
         pthread_cond_signal(&p->cond);
@@ -70,6 +77,7 @@ struct session {
     bool tty, want_stdin, stdin_once, logs, stream;
     berth_attach_opts opts;
     berth_attach *attach; /* connected now, or NULL when pending */
+    struct pending *pending;
     unsigned char detach[8];
     size_t detach_len;
     berth_engine *engine;
@@ -235,19 +243,12 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     (void)conn;
     (void)con_cls;
     struct session *s = cls;
-    struct pending *p = NULL;
-    if (!s->attach && s->stream) {
-        p = xcalloc(1, sizeof *p);
-        snprintf(p->id, sizeof p->id, "%s", s->id);
-        p->opts = s->opts;
-        pthread_cond_init(&p->cond, NULL);
+    struct pending *p = s->pending;
+    if (p) {
         pthread_mutex_lock(&pending_lock);
-        p->next = pending_list;
-        pending_list = p;
+        p->claimed = true;
         pthread_mutex_unlock(&pending_lock);
     }
-    /* registered first: the client may start the container as soon as it
-     * has read the head */
     hijack_wait_head_read(sock);
     if (s->logs) {
         struct replay rp = { sock, s->tty };
@@ -313,6 +314,21 @@ int handle_attach(struct req *r)
     }
     if (!s->stream)
         s->attach = NULL;
+    if (!s->attach && s->stream) {
+        /* Registered before the 101 goes out: MHD calls on_upgrade only
+         * after sending it, and the client may start the container as soon
+         * as it has read it. */
+        struct pending *p = xcalloc(1, sizeof *p);
+        snprintf(p->id, sizeof p->id, "%s", s->id);
+        p->opts = s->opts;
+        p->registered = monotonic_ns();
+        pthread_cond_init(&p->cond, NULL);
+        pthread_mutex_lock(&pending_lock);
+        p->next = pending_list;
+        pending_list = p;
+        pthread_mutex_unlock(&pending_lock);
+        s->pending = p;
+    }
     s->engine = r->engine;
     r->engine = NULL;
     return reply_upgrade(r, s->tty, on_upgrade, s);

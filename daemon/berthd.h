@@ -120,6 +120,7 @@ extern const struct route container_routes[];
 extern const struct route exec_routes[];
 extern const struct route image_routes[];
 extern const struct route volume_routes[];
+extern const struct route event_routes[];
 
 /* attach.c */
 int handle_attach(struct req *r);

@@ -113,7 +113,7 @@ static bool strip_version(const char *url, char **path, int *minor, char **bad)
 }
 
 static const struct route *const route_tables[] = { system_routes, container_routes, image_routes,
-                                                    volume_routes, exec_routes };
+                                                    volume_routes, exec_routes,      event_routes };
 
 static size_t split(char *path, char **segs, size_t max)
 {

@@ -9,6 +9,7 @@
 #include "container.h"
 #include "engine_int.h"
 #include "errors.h"
+#include "events.h"
 #include "monproto.h"
 #include "util.h"
 
@@ -68,6 +69,8 @@ int berth_container_attach(berth_engine *e, const char *name, const berth_attach
     if (r < 0 && !ctr_is_running(c))
         return berr(err, BERTH_ECONFLICT,
                     "You cannot attach to a stopped container, start it first");
+    if (r == 0)
+        event_container(e->db, c->id, "attach", NULL, NULL);
     return r;
 }
 

@@ -11,6 +11,7 @@
 #include "container_config.h"
 #include "db.h"
 #include "engine_int.h"
+#include "events.h"
 #include "errors.h"
 #include "image_store.h"
 #include "trace.h"
@@ -163,6 +164,9 @@ static int insert_row(berth_engine *e, const char *id, const char *name, const c
             goto fail;
         }
     }
+    r = event_container(e->db, id, "create", NULL, err);
+    if (r < 0)
+        goto fail;
     return db_commit(e->db, err);
 fail:
     db_rollback(e->db);

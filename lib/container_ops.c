@@ -20,6 +20,7 @@
 #include "db.h"
 #include "engine_int.h"
 #include "errors.h"
+#include "events.h"
 #include "util.h"
 
 static int stop_signal(const struct ctr *c, const char *signal, int *signo, berth_error *err)
@@ -68,6 +69,8 @@ int berth_container_stop(berth_engine *e, const char *name, int timeout, const c
         r = signal_and_wait(e, c->id, SIGKILL, -1);
     if (r < 0)
         return berr_errno(err, BERTH_EINTERNAL, -r, "cannot stop container %s", name);
+    /* the stop is done: an event log that cannot be written does not undo it */
+    event_container(e->db, c->id, "stop", NULL, NULL);
     return 0;
 }
 
@@ -99,11 +102,18 @@ int berth_container_kill(berth_engine *e, const char *name, const char *signal, 
 
 int berth_container_restart(berth_engine *e, const char *name, int timeout, berth_error *err)
 {
-    int r = berth_container_stop(e, name, timeout, NULL, err);
+    _cleanup_ctr_ struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    r = berth_container_stop(e, c->id, timeout, NULL, err);
     if (r < 0 && r != BERTH_ENOTMODIFIED)
         return r;
     berth_error_clear(err);
-    return berth_container_start(e, name, NULL, err);
+    r = berth_container_start(e, c->id, NULL, err);
+    if (r == 0)
+        event_container(e->db, c->id, "restart", NULL, NULL);
+    return r;
 }
 
 int berth_container_remove(berth_engine *e, const char *name, const berth_remove_opts *opts,
@@ -176,10 +186,22 @@ int berth_container_rename(berth_engine *e, const char *name, const char *new_na
         return r;
     sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, new_name, -1, SQLITE_STATIC);
+    if ((r = db_begin(e->db, err)) < 0)
+        return r;
     if (sqlite3_step(s) != SQLITE_DONE) {
-        if ((sqlite3_extended_errcode(e->db) & 0xff) == SQLITE_CONSTRAINT)
-            return ctr_name_conflict(e, new_name, err);
-        return db_error(e->db, err, "rename container");
+        bool conflict = (sqlite3_extended_errcode(e->db) & 0xff) == SQLITE_CONSTRAINT;
+        r = conflict ? 0 : db_error(e->db, err, "rename container");
+        db_rollback(e->db);
+        return conflict ? ctr_name_conflict(e, new_name, err) : r;
     }
-    return 0;
+    /* Docker's oldName has the leading '/' */
+    _cleanup_free_ char *old_name = xasprintf("/%s", c->name);
+    json_t *attrs = json_pack("{s:s}", "oldName", old_name);
+    r = event_container(e->db, c->id, "rename", attrs, err);
+    json_decref(attrs);
+    if (r < 0) {
+        db_rollback(e->db);
+        return r;
+    }
+    return db_commit(e->db, err);
 }

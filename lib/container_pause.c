@@ -12,6 +12,7 @@
  * monitor records the exit as usual. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "db.h"
 #include "engine_int.h"
 #include "errors.h"
+#include "events.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -38,9 +40,10 @@ static int runtime_freeze(berth_engine *e, const struct ctr *c, bool freeze, cha
 }
 
 /* Moves the row from state `from` to `to`; a row in any other state (the
- * monitor recorded an exit meanwhile) is left alone. */
+ * monitor recorded an exit meanwhile) is left alone. With event, a move
+ * records that event in the same transaction. */
 static int set_state(berth_engine *e, const char *id, const char *from, const char *to,
-                     berth_error *err)
+                     const char *event, berth_error *err)
 {
     _cleanup_stmt_ sqlite3_stmt *s = NULL;
     int r = db_prepare(e->db, "UPDATE containers SET state=?3 WHERE id=?1 AND state=?2", &s, err);
@@ -49,9 +52,17 @@ static int set_state(berth_engine *e, const char *id, const char *from, const ch
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+    if ((r = db_begin(e->db, err)) < 0)
+        return r;
     if (sqlite3_step(s) != SQLITE_DONE)
-        return db_error(e->db, err, "record container state");
-    return 0;
+        r = db_error(e->db, err, "record container state");
+    else if (event && sqlite3_changes(e->db) > 0)
+        r = event_container(e->db, id, event, NULL, err);
+    if (r < 0) {
+        db_rollback(e->db);
+        return r;
+    }
+    return db_commit(e->db, err);
 }
 
 int berth_container_pause(berth_engine *e, const char *name, berth_error *err)
@@ -77,7 +88,7 @@ int berth_container_pause(berth_engine *e, const char *name, berth_error *err)
             return berr(err, BERTH_ECONFLICT, "Container %s is not running", c->id);
         return berr(err, BERTH_EINTERNAL, "Cannot pause container %s: %s", c->id, msg);
     }
-    r = set_state(e, c->id, "running", "paused", err);
+    r = set_state(e, c->id, "running", "paused", "pause", err);
     if (r < 0) {
         /* never leave a frozen container the state database calls running */
         runtime_freeze(e, c, false, NULL);
@@ -98,7 +109,7 @@ int berth_container_unpause(berth_engine *e, const char *name, berth_error *err)
     _cleanup_free_ char *msg = NULL;
     if (runtime_freeze(e, c, false, &msg) != 0)
         return berr(err, BERTH_EINTERNAL, "Cannot unpause container %s: %s", c->id, msg);
-    return set_state(e, c->id, "paused", "running", err);
+    return set_state(e, c->id, "paused", "running", "unpause", err);
 }
 
 /* Whether moby's killWithSignal resumes a paused container after signo. */
@@ -124,8 +135,15 @@ int ctr_signal(berth_engine *e, const char *id, int signo)
     if (ctr_reload(e, id, &c, NULL) < 0 || !ctr_is_running(c))
         return -ESRCH;
     int r = monitor_kill(rundir, signo);
+    if (r == 0) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", signo);
+        json_t *attrs = json_pack("{s:s}", "signal", num);
+        event_container(e->db, id, "kill", attrs, NULL);
+        json_decref(attrs);
+    }
     if (r == 0 && str_eq(c->state, "paused") && resumes_for(c, signo) &&
         runtime_freeze(e, c, false, NULL) == 0)
-        set_state(e, id, "paused", "running", NULL);
+        set_state(e, id, "paused", "running", NULL, NULL);
     return r;
 }

@@ -78,6 +78,26 @@ static json_t *network_settings(const struct ctr *c, bool full)
                      "", "MacAddress", "", "Networks", networks);
 }
 
+/* The IDs of the container's exec instances that have not ended, or null. */
+static json_t *exec_ids(berth_engine *e, const char *id)
+{
+    _cleanup_stmt_ sqlite3_stmt *s = NULL;
+    berth_error err = BERTH_ERROR_INIT;
+    if (db_prepare(e->db,
+                   "SELECT id FROM execs WHERE container_id = ? AND state != 'exited'"
+                   " ORDER BY created",
+                   &s, &err) < 0)
+        return json_null();
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    json_t *ids = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(ids, json_string(db_col_text(s, 0)));
+    if (json_array_size(ids))
+        return ids;
+    json_decref(ids);
+    return json_null();
+}
+
 static json_t *inspect_doc(berth_engine *e, const struct ctr *c)
 {
     _cleanup_free_ char *dir = engine_ctr_dir(e, c->id);
@@ -109,14 +129,14 @@ static json_t *inspect_doc(berth_engine *e, const struct ctr *c)
         str_eq(c->state, "dead"), "Pid", running ? c->pid : 0, "ExitCode", c->exit_code, "Error",
         c->error, "StartedAt", time_str(c->started), "FinishedAt", time_str(c->finished));
 
-    json_t *doc = json_pack("{s:s, s:o, s:s, s:O, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i,"
-                            " s:s, s:s, s:s, s:s, s:s, s:n, s:O}",
-                            "Id", c->id, "Created", time_str(c->created), "Path", c->path, "Args",
-                            c->args, "State", state, "Image", c->image_id, "ResolvConfPath",
-                            p_resolv, "HostnamePath", p_hostname, "HostsPath", p_hosts, "LogPath",
-                            p_log, "Name", name, "RestartCount", c->restart_count, "Driver",
-                            "overlay2", "Platform", "linux", "MountLabel", "", "ProcessLabel", "",
-                            "AppArmorProfile", "", "ExecIDs", "HostConfig", c->hostconfig);
+    json_t *doc = json_pack(
+        "{s:s, s:o, s:s, s:O, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i,"
+        " s:s, s:s, s:s, s:s, s:s, s:o, s:O}",
+        "Id", c->id, "Created", time_str(c->created), "Path", c->path, "Args", c->args, "State",
+        state, "Image", c->image_id, "ResolvConfPath", p_resolv, "HostnamePath", p_hostname,
+        "HostsPath", p_hosts, "LogPath", p_log, "Name", name, "RestartCount", c->restart_count,
+        "Driver", "overlay2", "Platform", "linux", "MountLabel", "", "ProcessLabel", "",
+        "AppArmorProfile", "", "ExecIDs", exec_ids(e, c->id), "HostConfig", c->hostconfig);
     json_object_set_new(doc, "GraphDriver",
                         json_pack("{s:{s:s, s:s, s:s, s:s}, s:s}", "Data", "LowerDir", lower_s,
                                   "MergedDir", p_merged, "UpperDir", p_upper, "WorkDir", p_work,

@@ -21,6 +21,7 @@
 #include "container_config.h"
 #include "engine_int.h"
 #include "errors.h"
+#include "events.h"
 #include "image_store.h"
 #include "inroot.h"
 #include "layer.h"
@@ -228,6 +229,7 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         r = attach_connect(rundir, opts->attach, json_get_bool(c->config, "Tty"), &attach, err);
         if (r < 0)
             return r;
+        event_container(e->db, c->id, "attach", NULL, NULL);
     }
     if (opts && opts->before_start)
         opts->before_start(opts->userdata, e, c->id);

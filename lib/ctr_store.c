@@ -8,6 +8,7 @@
 
 #include "ctr_store.h"
 #include "db.h"
+#include "events.h"
 #include "errors.h"
 #include "trace.h"
 #include "util.h"
@@ -20,42 +21,87 @@ static int step_done(sqlite3 *db, sqlite3_stmt *s, berth_error *err, const char 
     return 0;
 }
 
+/* Begins a transaction unless the caller has one; *own says whether this
+ * call must end it. */
+static int tx_begin(sqlite3 *db, bool *own, berth_error *err)
+{
+    *own = sqlite3_get_autocommit(db) != 0;
+    return *own ? db_begin(db, err) : 0;
+}
+
+static int tx_end(sqlite3 *db, bool own, int r, berth_error *err)
+{
+    if (!own)
+        return r;
+    if (r < 0) {
+        db_rollback(db);
+        return r;
+    }
+    return db_commit(db, err);
+}
+
 int ctr_store_set_running(sqlite3 *db, const char *id, int pid, int monitor_pid,
                           uint64_t monitor_start, int64_t started, berth_error *err)
 {
-    _cleanup_stmt_ sqlite3_stmt *s = NULL;
-    int r = db_prepare(db,
+    bool own;
+    int r = tx_begin(db, &own, err);
+    if (r < 0)
+        return r;
+    {
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        r = db_prepare(db,
                        "UPDATE containers SET state='running', pid=?2, monitor_pid=?3,"
                        " monitor_start=?4, started=?5, exit_code=0, error='', oom_killed=0,"
                        " finished=0 WHERE id=?1",
                        &s, err);
-    if (r < 0)
-        return r;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, pid);
-    sqlite3_bind_int(s, 3, monitor_pid);
-    sqlite3_bind_int64(s, 4, (sqlite3_int64)monitor_start);
-    sqlite3_bind_int64(s, 5, started);
-    return step_done(db, s, err, "record container start");
+        if (r == 0) {
+            sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_int(s, 2, pid);
+            sqlite3_bind_int(s, 3, monitor_pid);
+            sqlite3_bind_int64(s, 4, (sqlite3_int64)monitor_start);
+            sqlite3_bind_int64(s, 5, started);
+            r = step_done(db, s, err, "record container start");
+        }
+    }
+    if (r == 0)
+        r = event_container(db, id, "start", NULL, err);
+    return tx_end(db, own, r, err);
 }
 
 int ctr_store_set_exited(sqlite3 *db, const char *id, int exit_code, bool oom, int64_t finished,
                          const char *error, berth_error *err)
 {
-    _cleanup_stmt_ sqlite3_stmt *s = NULL;
-    int r = db_prepare(db,
+    bool own;
+    int r = tx_begin(db, &own, err);
+    if (r < 0)
+        return r;
+    {
+        _cleanup_stmt_ sqlite3_stmt *s = NULL;
+        r = db_prepare(db,
                        "UPDATE containers SET state=CASE WHEN state IN ('removing','dead')"
                        " THEN state ELSE 'exited' END, pid=0, monitor_pid=0, monitor_start=0,"
                        " exit_code=?2, oom_killed=?3, finished=?4, error=?5 WHERE id=?1",
                        &s, err);
-    if (r < 0)
-        return r;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, exit_code);
-    sqlite3_bind_int(s, 3, oom ? 1 : 0);
-    sqlite3_bind_int64(s, 4, finished);
-    sqlite3_bind_text(s, 5, error ? error : "", -1, SQLITE_STATIC);
-    return step_done(db, s, err, "record container exit");
+        if (r == 0) {
+            sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_int(s, 2, exit_code);
+            sqlite3_bind_int(s, 3, oom ? 1 : 0);
+            sqlite3_bind_int64(s, 4, finished);
+            sqlite3_bind_text(s, 5, error ? error : "", -1, SQLITE_STATIC);
+            r = step_done(db, s, err, "record container exit");
+        }
+    }
+    /* as Docker: the OOM kill, then the exit */
+    if (r == 0 && oom)
+        r = event_container(db, id, "oom", NULL, err);
+    if (r == 0) {
+        char code[16];
+        snprintf(code, sizeof code, "%d", exit_code);
+        json_t *attrs = json_pack("{s:s}", "exitCode", code);
+        r = event_container(db, id, "die", attrs, err);
+        json_decref(attrs);
+    }
+    return tx_end(db, own, r, err);
 }
 
 int ctr_store_set_start_failed(sqlite3 *db, const char *id, int exit_code, const char *error,
@@ -118,6 +164,12 @@ int ctr_store_remove_row(sqlite3 *db, const char *id, bool volumes, struct ctr_r
             mounts = json_loads(db_col_text(q, 1), 0, NULL);
         }
     }
+    /* recorded while the row is there to name the container */
+    r = event_container(db, id, "destroy", NULL, err);
+    if (r == BERTH_ENOTFOUND)
+        berth_error_clear(err); /* removed meanwhile: the delete does nothing */
+    else if (r < 0)
+        goto fail;
     {
         _cleanup_stmt_ sqlite3_stmt *s = NULL;
         if ((r = db_prepare(db, "DELETE FROM containers WHERE id=?1", &s, err)) < 0)

@@ -214,7 +214,7 @@ int db_open(const char *path, sqlite3 **out, berth_error *err)
      * the whole WAL. So: no checkpoint on close, and a small WAL (a
      * checkpoint every 64 pages) that is cheap to read at open. */
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-    sqlite3_wal_autocheckpoint(db, 64);
+    sqlite3_wal_autocheckpoint(db, DB_WAL_AUTOCHECKPOINT);
     /* a 1 MB page cache: the database is small, and berthd keeps a few
      * connections open for good */
     int r = exec_retrying(db,

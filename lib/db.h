@@ -11,6 +11,9 @@
 
 #define BERTH_SCHEMA_VERSION 2
 
+/* Pages in the WAL after which a commit checkpoints it (see db_open). */
+#define DB_WAL_AUTOCHECKPOINT 64
+
 int db_open(const char *path, sqlite3 **out, berth_error *err);
 void db_close(sqlite3 *db);
 

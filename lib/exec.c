@@ -98,7 +98,7 @@ static int record_event(sqlite3 *db, const char *verb, const struct exec_row *x)
     _cleanup_free_ char *action = action_with_cmd(verb, json_object_get(x->config, "Cmd"));
     json_t *attrs = json_pack("{s:s}", "execID", x->id);
     berth_error err = BERTH_ERROR_INIT;
-    int r = event_record(db, "container", action, x->container_id, attrs, &err);
+    int r = event_container(db, x->container_id, action, attrs, &err);
     json_decref(attrs);
     return r;
 }

@@ -47,7 +47,7 @@ int exec_store_set_exited(sqlite3 *db, const char *exec_id, int exit_code, int64
         char code[16];
         snprintf(code, sizeof code, "%d", exit_code);
         json_t *attrs = json_pack("{s:s, s:s}", "execID", exec_id, "exitCode", code);
-        r = event_record(db, "container", "exec_die", db_col_text(s, 0), attrs, err);
+        r = event_container(db, db_col_text(s, 0), "exec_die", attrs, err);
         json_decref(attrs);
         if (r < 0)
             goto fail;

@@ -1,4 +1,5 @@
 /* filters.c - the values of Docker's filters documents. */
+#include "errors.h"
 #include "filters.h"
 #include "util.h"
 
@@ -31,4 +32,19 @@ bool filter_values(const json_t *v, char ***out)
         return true;
     }
     return false;
+}
+
+int filters_load(const char *text, json_t **out, berth_error *err)
+{
+    *out = NULL;
+    if (!text || !*text)
+        return 0;
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return berr(err, BERTH_EINVAL, "invalid filters: %s", j ? "not an object" : je.text);
+    }
+    *out = j;
+    return 0;
 }

@@ -72,6 +72,7 @@ int berth_image_import(berth_engine *engine, int tar_fd, const berth_import_opts
             .layers = &layer,
             .n_layers = 1,
             .tags = tag ? tags : NULL,
+            .event = "import",
         };
         char id[DIGEST_STR_LEN];
         r = image_store_add(engine, &add, id, NULL, err);

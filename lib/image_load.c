@@ -169,6 +169,7 @@ static int store_image(struct load *l, const char *config, size_t config_len,
             .layers = layers,
             .n_layers = n,
             .tags = tags,
+            .event = "load",
         };
         r = image_store_add(l->e, &add, id, &replaced, l->err);
     }

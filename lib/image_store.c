@@ -17,6 +17,7 @@
 #include <berth/image.h>
 
 #include "db.h"
+#include "events.h"
 #include "filters.h"
 #include "engine_int.h"
 #include "errors.h"
@@ -412,14 +413,10 @@ static char **key_values(json_t *filters, const char *key)
 static int parse_filters(const char *text, json_t **out, berth_error *err)
 {
     *out = NULL;
-    if (!text || !*text)
-        return 0;
-    json_error_t je;
-    json_t *f = json_loads(text, 0, &je);
-    if (!json_is_object(f)) {
-        json_decref(f);
-        return berr(err, BERTH_EINVAL, "invalid filters: %s", f ? "not an object" : je.text);
-    }
+    json_t *f;
+    int r = filters_load(text, &f, err);
+    if (r < 0 || !f)
+        return r;
     static const char *const known[] = { "before",    "dangling", "label",
                                          "reference", "since",    "until" };
     const char *key;
@@ -430,7 +427,7 @@ static int parse_filters(const char *text, json_t **out, berth_error *err)
         for (size_t i = 0; i < ARRAY_SIZE(known); i++)
             ok = ok || strcmp(key, known[i]) == 0;
         if (!ok) {
-            int r = berr(err, BERTH_EINVAL, "invalid filter '%s'", key);
+            r = berr(err, BERTH_EINVAL, "invalid filter '%s'", key);
             json_decref(f);
             return r;
         }
@@ -703,10 +700,14 @@ static int add_rows(berth_engine *e, const struct image_add *add, const char *id
             continue;
         r = exec_bind(e, "INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES (?, ?, ?)",
                       add->tags[i], id, now_ns(), err);
+        if (r == 0 && str_eq(add->event, "import")) {
+            _cleanup_free_ char *familiar = ref_familiar(add->tags[i]);
+            r = event_image(e->db, id, "tag", familiar, err);
+        }
         if (r < 0)
             return r;
     }
-    return 0;
+    return add->event ? event_image(e->db, id, add->event, id, err) : 0;
 }
 
 int image_store_add(berth_engine *e, const struct image_add *add, char id_out[DIGEST_STR_LEN],
@@ -759,6 +760,10 @@ int berth_image_tag(berth_engine *engine, const char *source, const char *target
     if (r == 0)
         r = exec_bind(engine, "INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES (?, ?, ?)",
                       stored, id, now_ns(), err);
+    if (r == 0) {
+        _cleanup_free_ char *familiar = ref_familiar(stored);
+        r = event_image(engine->db, id, "tag", familiar, err);
+    }
     if (r < 0) {
         db_rollback(engine->db);
         return r;
@@ -852,6 +857,9 @@ static int untag(struct removal *rm, const char *stored, berth_error *err)
                       stored, rm->id, -1, err);
     else
         r = exec_bind(rm->e, "DELETE FROM tags WHERE ref=?", stored, NULL, -1, err);
+    /* Docker names the image by its ID in an untag event */
+    if (r == 0)
+        r = event_image(rm->e->db, rm->id, "untag", rm->id, err);
     if (r < 0)
         return r;
     json_array_append_new(rm->report,
@@ -921,6 +929,8 @@ static int delete_image(struct removal *rm, berth_error *err)
     _cleanup_strv_ char **diff_ids = NULL;
     if (r == 0)
         r = image_layers(rm->e, rm->id, &diff_ids, err);
+    if (r == 0)
+        r = event_image(rm->e->db, rm->id, "delete", rm->id, err);
     if (r == 0)
         r = exec_bind(rm->e, "DELETE FROM images WHERE id=?", rm->id, NULL, -1, err);
     for (size_t i = 0; r == 0 && diff_ids[i]; i++) {

@@ -53,6 +53,9 @@ struct image_add {
     size_t n_layers;
     char *const *tags;       /* stored references to point here, or NULL */
     const char *repo_digest; /* stored "name@sha256:..." to record, or NULL */
+    /* the image event to record ("import", "load", "pull"), or NULL; an
+     * import also records a "tag" for each tag that moved, as Docker */
+    const char *event;
 };
 
 /* Records an image whose layers are stored (layer_store_put) and points

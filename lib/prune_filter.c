@@ -42,15 +42,10 @@ int prune_filter_parse(const char *text, bool images, int64_t now, struct prune_
 {
     memset(f, 0, sizeof *f);
     f->dangling = true;
-    if (!text || !*text)
-        return 0;
-    json_error_t je;
-    json_t *j = json_loads(text, 0, &je);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return berr(err, BERTH_EINVAL, "invalid filters: %s", j ? "not an object" : je.text);
-    }
-    int r = 0;
+    json_t *j;
+    int r = filters_load(text, &j, err);
+    if (r < 0 || !j)
+        return r;
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)

@@ -69,15 +69,10 @@ static int parse_volume_filters(const char *text, struct volume_filter *f, berth
 {
     f->names = NULL;
     f->dangling = -1;
-    if (!text || !*text)
-        return 0;
-    json_error_t je;
-    json_t *j = json_loads(text, 0, &je);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return berr(err, BERTH_EINVAL, "invalid filters: %s", j ? "not an object" : je.text);
-    }
-    int r = 0;
+    json_t *j;
+    int r = filters_load(text, &j, err);
+    if (r < 0 || !j)
+        return r;
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v)

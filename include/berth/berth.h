@@ -8,5 +8,6 @@
 #include <berth/container.h>
 #include <berth/volume.h>
 #include <berth/exec.h>
+#include <berth/events.h>
 
 #endif

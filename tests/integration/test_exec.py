@@ -394,3 +394,25 @@ def test_berth_cli_exec(daemon, box):
     assert p.returncode == 127 and 'exec: "nosuch": executable file not found' in p.stderr
     p = b("exec", "nosuchbox", "true", check=False)
     assert p.returncode != 0 and "No such container: nosuchbox" in p.stderr
+
+
+def test_exec_events(daemon, box):
+    since = time.time()
+    r = box.exec_run(["sh", "-c", "exit 3"])
+    assert r.exit_code == 3
+    # ExecIDs lists the execs that have not ended, as they run
+    r = box.exec_run(["sh", "-c", "while [ ! -e /tmp/end ]; do sleep 0.05; done"], detach=True)
+    wait_for(lambda: daemon.client.api.inspect_container(box.id)["ExecIDs"], what="ExecIDs")
+    running = daemon.client.api.inspect_container(box.id)["ExecIDs"]
+    assert len(running) == 1 and daemon.client.api.exec_inspect(running[0])["Running"] is True
+    box.exec_run(["touch", "/tmp/end"])
+    wait_for(lambda: daemon.client.api.inspect_container(box.id)["ExecIDs"] is None, what="ExecIDs null")
+    evs = list(daemon.client.events(decode=True, since=since, until=time.time() + 1,
+                                    filters={"container": box.id}))
+    ex = [(e["Action"], e["Actor"]["Attributes"]) for e in evs if e["Action"].startswith("exec_")][:3]
+    assert [a for a, _ in ex] == ["exec_create: sh -c exit 3", "exec_start: sh -c exit 3", "exec_die"]
+    ids = {attrs["execID"] for _, attrs in ex}
+    assert len(ids) == 1
+    assert ex[2][1]["exitCode"] == "3"
+    for _, attrs in ex:
+        assert attrs["name"] == "box" and attrs["image"] == "busybox"

@@ -202,8 +202,14 @@ def test_a_paused_container_whose_monitor_was_killed_is_repaired(rt_berth):
     rt_berth("run", "-d", "--name", "ctr", "busybox", "sleep", "1000")
     pid = state(rt_berth, "ctr")["Pid"]
     rt_berth("pause", "ctr")
-    for mon in _monitor_pids(rt_berth.root):
+    mons = _monitor_pids(rt_berth.root)
+    for mon in mons:
         os.kill(mon, signal.SIGKILL)
+
+    def gone():
+        return not any(os.path.exists(f"/proc/{m}") for m in mons)
+    # the kill is asynchronous: inspect once the monitor is dead and reaped
+    wait_for(gone, what="the killed monitor to be gone")
     st = state(rt_berth, "ctr")
     assert (st["Status"], st["ExitCode"], st["Error"]) == \
         ("exited", 255, "berth-monitor exited unexpectedly")

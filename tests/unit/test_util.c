@@ -31,6 +31,9 @@ int main(void)
     int64_t now = 1700000000LL * 1000000000;
     time_arg("1700000000", now, 1700000000LL * 1000000000);
     time_arg("1700000000.5", now, 1700000000LL * 1000000000 + 500000000);
+    /* the docker CLI's and docker-py's since/until of GET /events */
+    time_arg("1700000000.123456789", now, 1700000000LL * 1000000000 + 123456789);
+    time_arg("1700000000.000001", now, 1700000000LL * 1000000000 + 1000);
     time_arg("10m", now, now - 600LL * 1000000000);
     time_arg("1h30m", now, now - 5400LL * 1000000000);
     time_arg("2023-11-14T22:13:20Z", now, 1700000000LL * 1000000000);
