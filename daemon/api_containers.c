@@ -339,6 +339,31 @@ static int logs(struct req *r)
                         logs_producer, s, logs_free);
 }
 
+/* A terminal dimension: a decimal number 0..65535 (Docker's uint). */
+static bool resize_arg(struct req *r, const char *name, const char *what, unsigned *out)
+{
+    const char *v = q_str(r, name);
+    char *end = NULL;
+    unsigned long n = v && *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+    if (!end || *end || n > 65535) {
+        reply_message(r, 400, "invalid resize %s \"%s\"", what, v ? v : "");
+        return false;
+    }
+    *out = (unsigned)n;
+    return true;
+}
+
+static int resize(struct req *r)
+{
+    unsigned h, w;
+    if (!resize_arg(r, "h", "height", &h) || !resize_arg(r, "w", "width", &w))
+        return MHD_YES;
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_container_resize(r->engine, r->params[0], h, w, &err) < 0)
+        return reply_error(r, &err);
+    return reply_empty(r, 200);
+}
+
 static int pause_(struct req *r)
 {
     berth_error err = BERTH_ERROR_INIT;
@@ -389,7 +414,7 @@ const struct route container_routes[] = {
     { "GET", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
     { "HEAD", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
     { "PUT", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
-    { "POST", "/containers/{}/resize", reply_not_implemented, BODY_NONE },
+    { "POST", "/containers/{}/resize", resize, BODY_NONE },
     { "POST", "/containers/{}/exec", reply_not_implemented, BODY_NONE },
     { "POST", "/containers/{}/update", reply_not_implemented, BODY_NONE },
     { "POST", "/exec/{}/start", reply_not_implemented, BODY_NONE },

@@ -77,15 +77,24 @@ static void handle_frame(struct monitor *m, struct client *c, uint8_t type, cons
         if (c->want & MP_WANT_STDIN)
             m->stdin_close_pending = true;
         break;
-    case MP_RESIZE:
+    case MP_RESIZE: {
+        /* without a terminal there is nothing to size: not an error (Docker) */
+        int result = 0;
+        const unsigned char *u = (const unsigned char *)p;
         if (m->tty && m->out_fd >= 0 && len >= 4) {
-            const unsigned char *u = (const unsigned char *)p;
             struct winsize ws = { 0 };
             ws.ws_row = u[0] << 8 | u[1];
             ws.ws_col = u[2] << 8 | u[3];
-            ioctl(m->out_fd, TIOCSWINSZ, &ws);
+            if (ioctl(m->out_fd, TIOCSWINSZ, &ws) < 0)
+                result = -errno;
+        }
+        if (len >= 5 && u[4]) {
+            unsigned char r[4];
+            mp_put_u32(r, (uint32_t)result);
+            client_queue(c, MP_ACK, r, sizeof r);
         }
         break;
+    }
     case MP_KILL: {
         int result = -ESRCH;
         if (len >= 4 && m->ctr_pid > 0 && !m->exited) {

@@ -173,6 +173,12 @@ int berth_container_wait_begin(berth_engine *engine, const char *name,
 int berth_waiter_wait(berth_waiter *waiter, int cancel_fd, int *exit_code, berth_error *err);
 void berth_waiter_free(berth_waiter *waiter);
 
+/* Sets the size (rows, columns) of a running container's terminal; a
+ * container without a TTY has none, and that is no error (as Docker).
+ * BERTH_ECONFLICT when it is not running, BERTH_EINVAL above 65535. */
+int berth_container_resize(berth_engine *engine, const char *name, unsigned rows, unsigned cols,
+                           berth_error *err);
+
 #define BERTH_REMOVE_OPTS_VERSION 1
 
 typedef struct berth_remove_opts {
