@@ -406,7 +406,7 @@ const struct route container_routes[] = {
     { "DELETE", "/containers/{}", remove_, BODY_NONE },
     { "GET", "/containers/{}/logs", logs, BODY_NONE },
     { "POST", "/containers/{}/attach", handle_attach, BODY_NONE },
-    { "GET", "/containers/{}/attach/ws", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/attach/ws", handle_attach_ws, BODY_NONE },
     { "GET", "/containers/{}/top", reply_not_implemented, BODY_NONE },
     { "GET", "/containers/{}/stats", reply_not_implemented, BODY_NONE },
     { "GET", "/containers/{}/changes", reply_not_implemented, BODY_NONE },

@@ -122,6 +122,8 @@ extern const struct route volume_routes[];
 
 /* attach.c */
 int handle_attach(struct req *r);
+/* GET /containers/{id}/attach/ws: the same over a websocket. */
+int handle_attach_ws(struct req *r);
 
 /* The response headers every answer carries. */
 void add_common_headers(struct MHD_Response *resp);
