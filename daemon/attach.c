@@ -77,40 +77,9 @@ struct session {
     struct ws_decoder wsd;
     berth_attach_opts opts;
     berth_attach *attach; /* connected now, or NULL when pending */
-    unsigned char detach[8];
-    size_t detach_len;
+    berth_detach_keys detach;
     berth_engine *engine;
 };
-
-/* Docker's detach keys: "ctrl-p,ctrl-q", "a", "ctrl-@"... */
-static bool parse_detach_keys(const char *spec, unsigned char *out, size_t *len)
-{
-    *len = 0;
-    if (!spec || !*spec)
-        spec = "ctrl-p,ctrl-q";
-    _cleanup_free_ char *copy = xstrdup(spec);
-    char *save = NULL;
-    for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-        if (*len >= 8)
-            return false;
-        if (strncmp(k, "ctrl-", 5) == 0 && strlen(k) == 6) {
-            char c = k[5];
-            if (c >= 'a' && c <= 'z')
-                out[(*len)++] = (unsigned char)(c - 'a' + 1);
-            else if (c == '@')
-                out[(*len)++] = 0;
-            else if (c == '[' || c == '\\' || c == ']' || c == '^' || c == '_')
-                out[(*len)++] = (unsigned char)(c - '@');
-            else
-                return false;
-        } else if (strlen(k) == 1) {
-            out[(*len)++] = (unsigned char)k[0];
-        } else {
-            return false;
-        }
-    }
-    return *len > 0;
-}
 
 /* One piece of output: raw with a TTY, in Docker's multiplexing frame
  * without, in a websocket frame for /attach/ws. */
@@ -185,34 +154,24 @@ static bool wait_pending(struct pending *p, int sock)
 
 /* The client's bytes for the container's stdin: the detach sequence ends
  * the attach (false), other bytes go on. */
-static bool stdin_bytes(struct session *s, size_t *matched, const unsigned char *p, size_t n)
+static bool stdin_bytes(struct session *s, const unsigned char *p, size_t n)
 {
     if (!s->want_stdin)
         return true;
     berth_error err = BERTH_ERROR_INIT;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == s->detach[*matched]) {
-            if (++*matched == s->detach_len) {
-                /* what came before the sequence still goes in */
-                size_t before = i + 1 >= s->detach_len ? i + 1 - s->detach_len : 0;
-                if (before)
-                    berth_attach_write(s->attach, p, before, &err);
-                return false;
-            }
-        } else {
-            *matched = p[i] == s->detach[0] ? 1 : 0;
-        }
-    }
-    berth_attach_write(s->attach, p, n, &err);
-    return true;
+    bool detached;
+    size_t pass = berth_detach_keys_scan(&s->detach, p, n, &detached);
+    if (pass)
+        berth_attach_write(s->attach, p, pass, &err);
+    return !detached;
 }
 
 /* Bytes read from the client (buf is ours to change). False when the
  * session ends: detached, or a websocket closed or broken. */
-static bool client_input(struct session *s, int sock, size_t *matched, unsigned char *buf, size_t n)
+static bool client_input(struct session *s, int sock, unsigned char *buf, size_t n)
 {
     if (!s->ws)
-        return stdin_bytes(s, matched, buf, n);
+        return stdin_bytes(s, buf, n);
     while (n) {
         struct ws_event ev;
         size_t used = ws_decode(&s->wsd, buf, n, &ev);
@@ -220,7 +179,7 @@ static bool client_input(struct session *s, int sock, size_t *matched, unsigned 
         n -= used;
         switch (ev.type) {
         case WS_EV_DATA:
-            if (!stdin_bytes(s, matched, ev.data, ev.len))
+            if (!stdin_bytes(s, ev.data, ev.len))
                 return false;
             break;
         case WS_EV_PING: send_ws_control(sock, WS_OP_PONG, ev.data, ev.len); break;
@@ -244,7 +203,6 @@ static void pump(struct session *s, int sock)
 {
     static __thread char buf[65536];
     bool client_open = true;
-    size_t matched = 0; /* detach keys seen so far */
     berth_error err = BERTH_ERROR_INIT;
     for (;;) {
         struct pollfd p[2] = { { berth_attach_fd(s->attach), POLLIN, 0 },
@@ -270,7 +228,7 @@ static void pump(struct session *s, int sock)
         if (p[1].revents) {
             ssize_t n = read(sock, buf, sizeof buf);
             if (n > 0) {
-                if (!client_input(s, sock, &matched, (unsigned char *)buf, (size_t)n))
+                if (!client_input(s, sock, (unsigned char *)buf, (size_t)n))
                     return;
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 /* the client closed its side: stdin ends, the output goes on */
@@ -334,12 +292,11 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     if (s->attach) {
         /* what the client sent right after its request */
         static __thread unsigned char early[4096];
-        size_t matched = 0;
         bool go_on = true;
         for (size_t off = 0; go_on && off < extra_in_size; off += sizeof early) {
             size_t n = extra_in_size - off < sizeof early ? extra_in_size - off : sizeof early;
             memcpy(early, extra_in + off, n);
-            go_on = client_input(s, sock, &matched, early, n);
+            go_on = client_input(s, sock, early, n);
         }
         if (go_on)
             pump(s, sock);
@@ -404,9 +361,9 @@ static int attach(struct req *r, bool ws)
     /* binary frames since API 1.28, text before (moby) */
     s->ws_op = r->api_minor >= 28 ? WS_OP_BINARY : WS_OP_TEXT;
     ws_decoder_init(&s->wsd);
-    if (!parse_detach_keys(q_str(r, "detachKeys"), s->detach, &s->detach_len)) {
+    if (berth_detach_keys_parse(q_str(r, "detachKeys"), &s->detach, &err) < 0) {
         free(s);
-        return reply_message(r, 400, "Invalid detach keys (%s) provided", q_str(r, "detachKeys"));
+        return reply_error(r, &err);
     }
     if (s->stream && running &&
         berth_container_attach(r->engine, s->id, &s->opts, &s->attach, &err) < 0) {
