@@ -10,6 +10,7 @@
  * until the container exits; the detach keys end the stream and leave the
  * container running. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -75,6 +76,7 @@ struct session {
     bool ws;
     enum ws_opcode ws_op;
     struct ws_decoder wsd;
+    bool ws_closed; /* our close frame went out */
     berth_attach_opts opts;
     berth_attach *attach; /* connected now, or NULL when pending */
     berth_detach_keys detach;
@@ -110,6 +112,16 @@ static int send_ws_control(int sock, enum ws_opcode op, const unsigned char *dat
     if (write_all(sock, hdr, hlen) < 0)
         return -1;
     return len ? write_all(sock, data, len) : 0;
+}
+
+/* Ends a websocket session with a close frame (status code, big-endian),
+ * once. */
+static void ws_close(struct session *s, int sock, const unsigned char *status, size_t len)
+{
+    if (!s->ws || s->ws_closed)
+        return;
+    s->ws_closed = true;
+    send_ws_control(sock, WS_OP_CLOSE, status, len);
 }
 
 struct replay {
@@ -185,11 +197,11 @@ static bool client_input(struct session *s, int sock, unsigned char *buf, size_t
         case WS_EV_PING: send_ws_control(sock, WS_OP_PONG, ev.data, ev.len); break;
         case WS_EV_CLOSE:
             /* answer with the client's status code, and end */
-            send_ws_control(sock, WS_OP_CLOSE, ev.data, ev.len >= 2 ? 2 : 0);
+            ws_close(s, sock, ev.data, ev.len >= 2 ? 2 : 0);
             return false;
         case WS_EV_ERROR: {
             static const unsigned char protocol_error[2] = { 1002 >> 8, 1002 & 255 };
-            send_ws_control(sock, WS_OP_CLOSE, protocol_error, 2);
+            ws_close(s, sock, protocol_error, 2);
             return false;
         }
         case WS_EV_NONE:
@@ -215,13 +227,8 @@ static void pump(struct session *s, int sock)
         if (p[0].revents) {
             int stream;
             ssize_t n = berth_attach_read(s->attach, &stream, buf, sizeof buf, &err);
-            if (n <= 0) {
-                if (s->ws) {
-                    static const unsigned char normal[2] = { 1000 >> 8, 1000 & 255 };
-                    send_ws_control(sock, WS_OP_CLOSE, normal, 2);
-                }
+            if (n <= 0)
                 return; /* the container is gone */
-            }
             if (send_frame(sock, s, stream, buf, (size_t)n) < 0)
                 return; /* the client is gone */
         }
@@ -265,6 +272,12 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     (void)con_cls;
     struct session *s = cls;
     struct pending *p = NULL;
+    /* libmicrohttpd hands the socket over non-blocking: a client slower
+     * than the container would make a write fail with EAGAIN and the
+     * stream end early. Blocking writes slow the container down instead. */
+    int fl = fcntl(sock, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK))
+        fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
     if (!s->attach && s->stream) {
         p = xcalloc(1, sizeof *p);
         snprintf(p->id, sizeof p->id, "%s", s->id);
@@ -306,6 +319,8 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
         pthread_cond_destroy(&p->cond);
         free(p);
     }
+    static const unsigned char normal[2] = { 1000 >> 8, 1000 & 255 };
+    ws_close(s, sock, normal, 2);
     shutdown(sock, SHUT_RDWR);
     MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
     engine_put(s->engine);
