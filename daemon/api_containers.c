@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "berthd.h"
@@ -239,7 +240,20 @@ struct logs_state {
     berth_logs_opts opts;
     bool tty, timestamps;
     int fd;
+    /* Without follow the frames are gathered and written 64 kB at a time
+     * (with timestamps there is a callback per line); a followed log is
+     * written as it comes. */
+    buf_t out;
 };
+
+#define LOGS_FLUSH_AT (64u << 10)
+
+static int logs_flush(struct logs_state *s)
+{
+    int r = s->out.len ? write_all(s->fd, s->out.data, s->out.len) : 0;
+    s->out.len = 0;
+    return r;
+}
 
 static int log_frame(void *ud, int stream, int64_t ts, const char *data, size_t len)
 {
@@ -257,11 +271,17 @@ static int log_frame(void *ud, int stream, int64_t ts, const char *data, size_t 
     hdr[5] = total >> 16;
     hdr[6] = total >> 8;
     hdr[7] = total;
-    if (!s->tty && write_all(s->fd, hdr, sizeof hdr) < 0)
+    size_t hlen = s->tty ? 0 : sizeof hdr;
+    if (!s->opts.follow && s->out.len + hlen + plen + len <= LOGS_FLUSH_AT) {
+        buf_append(&s->out, hdr, hlen);
+        buf_append(&s->out, prefix, plen);
+        buf_append(&s->out, data, len);
+        return 0;
+    }
+    if (logs_flush(s) < 0)
         return 1;
-    if (plen && write_all(s->fd, prefix, plen) < 0)
-        return 1;
-    return write_all(s->fd, data, len) < 0 ? 1 : 0;
+    struct iovec iov[3] = { { hdr, hlen }, { prefix, plen }, { (void *)data, len } };
+    return writev_all(s->fd, iov, 3) < 0 ? 1 : 0;
 }
 
 static void logs_producer(void *state, berth_engine *e, int fd, int cancel_fd)
@@ -271,12 +291,14 @@ static void logs_producer(void *state, berth_engine *e, int fd, int cancel_fd)
     s->opts.cancel_fd = cancel_fd;
     berth_error err = BERTH_ERROR_INIT;
     berth_container_logs(e, s->id, &s->opts, log_frame, s, &err);
+    logs_flush(s);
 }
 
 static void logs_free(void *p)
 {
     struct logs_state *s = p;
     free(s->id);
+    buf_free(&s->out);
     free(s);
 }
 
