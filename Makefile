@@ -5,7 +5,7 @@ MESON_OPTS ?=
 PYTEST ?= /usr/bin/python3 -m pytest
 PYTEST_OPTS ?= -q
 
-.PHONY: all check unit integration install clean format format-check asan bench bench-api
+.PHONY: all check unit integration install clean format format-check asan bench bench-api bench-logs
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -52,6 +52,11 @@ bench: all
 # installed) a scratch dockerd in its own network and mount namespaces.
 bench-api: all
 	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/api_bench.py --dockerd
+
+# Log throughput: 200 MB written by a container, then read back through the
+# API with curl; against a scratch dockerd too when one can be started.
+bench-logs: all
+	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/logs_bench.py --dockerd
 
 clean:
 	rm -rf build build-asan
