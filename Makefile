@@ -5,7 +5,7 @@ MESON_OPTS ?=
 PYTEST ?= /usr/bin/python3 -m pytest
 PYTEST_OPTS ?= -q
 
-.PHONY: all check unit integration install clean format format-check asan bench bench-api bench-exec
+.PHONY: all check unit integration install clean format format-check asan bench bench-api bench-exec bench-logs
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -56,6 +56,11 @@ bench-api: all
 # exec latency through berthd and the CLI against `crun exec` in the same container.
 bench-exec: all
 	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/exec_bench.py
+
+# Log throughput: 200 MB written by a container, then read back through the
+# API with curl; against a scratch dockerd too when one can be started.
+bench-logs: all
+	BERTH_BUILD=$(abspath $(BUILD)) /usr/bin/python3 bench/logs_bench.py --dockerd
 
 clean:
 	rm -rf build build-asan

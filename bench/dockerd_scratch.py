@@ -37,6 +37,7 @@ How dockerd is kept from touching the shared machine:
   in the host's namespace is unmounted, the directory removed and the
   namespace deleted: in a finally, so also on errors and on Ctrl-C.
 """
+import contextlib
 import os
 import secrets
 import shlex
@@ -119,6 +120,11 @@ class ScratchDockerd:
         self.proc = None
         self.containerd = None
         self.namespaces = []
+        # Descriptors that keep those namespaces alive until stop() is done:
+        # a namespace's "mnt:[inode]" is only unique while it exists; once
+        # freed its number is reused (by the next berth-monitor's mount
+        # namespace, say) and _kill_leftovers would kill a stranger.
+        self.ns_fds = []
         self.absent = [p for p in HIDDEN if not os.path.isdir(p)]
         self.notes = []
 
@@ -137,7 +143,8 @@ class ScratchDockerd:
         with open(os.path.join(self.base, "daemon.json"), "w") as f:
             f.write("{}\n")
         subprocess.run(["ip", "netns", "add", self.netns], check=True)
-        self.namespaces.append(("net", "net:[%d]" % os.stat(f"/run/netns/{self.netns}").st_ino))
+        self.ns_fds.append(os.open(f"/run/netns/{self.netns}", os.O_RDONLY | os.O_CLOEXEC))
+        self.namespaces.append(("net", "net:[%d]" % os.fstat(self.ns_fds[-1]).st_ino))
         subprocess.run(["ip", "-n", self.netns, "link", "set", "lo", "up"], check=True)
 
         binds = []
@@ -169,7 +176,11 @@ class ScratchDockerd:
         self._wait_ready()
         if os.path.basename(os.readlink(f"/proc/{self.proc.pid}/exe")) != "dockerd":
             raise RuntimeError("the process started is not dockerd")
-        self.namespaces.append(("mnt", _ns(self.proc.pid, "mnt")))
+        fd = os.open(f"/proc/{self.proc.pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+        self.ns_fds.append(fd)
+        if _ns(self.proc.pid, "mnt") != "mnt:[%d]" % os.fstat(fd).st_ino:
+            raise RuntimeError("dockerd changed its mount namespace while we looked")
+        self.namespaces.append(("mnt", "mnt:[%d]" % os.fstat(fd).st_ino))
         self._check_containerd()
 
     def _wait_ready(self):
@@ -236,6 +247,9 @@ class ScratchDockerd:
         self._remove_cgroups()
         if os.path.exists(f"/run/netns/{self.netns}"):
             subprocess.run(["ip", "netns", "del", self.netns])
+        for fd in self.ns_fds:  # only now may the namespaces (and their numbers) go
+            os.close(fd)
+        self.ns_fds = []
         for host in self.absent:
             if os.path.exists(host):
                 self.notes.append(f"{host} did not exist before and does now (not hidden)")
@@ -289,6 +303,36 @@ class ScratchDockerd:
                     self.notes.append(f"could not remove cgroup {d}: {e.strerror}")
 
 
+@contextlib.contextmanager
+def running():
+    """A started ScratchDockerd, stopped and cleaned up (also on errors
+    and on SIGTERM) when the block ends."""
+    d = ScratchDockerd(secrets.token_hex(4))
+    old_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        d.start()
+        yield d
+    finally:
+        try:
+            d.stop()
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+        for note in d.notes:
+            print(f"  dockerd cleanup: {note}", file=sys.stderr)
+
+
+def unavailable():
+    """Why no scratch dockerd can be started here, or None."""
+    if not os.access(DOCKERD, os.X_OK):
+        return f"{DOCKERD} is not installed (Debian package docker.io)"
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        return f"{', '.join(missing)} not found"
+    if os.geteuid() != 0:
+        return "it needs root (network and mount namespaces)"
+    return None
+
+
 def _skip(why):
     print(f"dockerd comparison skipped: {why}")
 
@@ -296,19 +340,12 @@ def _skip(why):
 def compare(tar, args, measure, report, berthd_res=None, berthd_rss_kb=None, floor_ms=None):
     """Measure a scratch dockerd with api_bench's measure()/report() and print
     it against berthd's figures (berthd_res, berthd_rss_kb) when given."""
-    if not os.access(DOCKERD, os.X_OK):
-        return _skip(f"{DOCKERD} is not installed (Debian package docker.io)")
-    missing = [t for t in TOOLS if not shutil.which(t)]
-    if missing:
-        return _skip(f"{', '.join(missing)} not found")
-    if os.geteuid() != 0:
-        return _skip("it needs root (network and mount namespaces)")
+    why = unavailable()
+    if why:
+        return _skip(why)
     import docker
 
-    d = ScratchDockerd(secrets.token_hex(4))
-    old_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        d.start()
+    with running() as d:
         client = docker.DockerClient(base_url=d.url, version=API[1:], timeout=300)
         ver = client.version()
         d_start, c_start, _ = d.rss()
@@ -331,13 +368,6 @@ def compare(tar, args, measure, report, berthd_res=None, berthd_rss_kb=None, flo
               f" (+ one containerd-shim per running container: {shims} now)")
         if berthd_res is not None:
             _table(berthd_res, berthd_rss_kb, res, d_idle + c_idle, args.list, ver["Version"])
-    finally:
-        try:
-            d.stop()
-        finally:
-            signal.signal(signal.SIGTERM, old_term)
-        for note in d.notes:
-            print(f"  dockerd cleanup: {note}", file=sys.stderr)
 
 
 def _pct(xs, p):

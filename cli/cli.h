@@ -103,4 +103,17 @@ void cli_add_env(json_t *env, const char *item);
  * code is -1 when the stream ended without one. */
 int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool interactive);
 
+struct stream_opts {
+    bool tty;                        /* the container's: raw mode and resizes */
+    bool interactive;                /* our stdin goes to the container */
+    bool sig_proxy;                  /* signals we get go to the container (without a TTY) */
+    const berth_detach_keys *detach; /* ends the stream, not the container (NULL: none) */
+};
+
+/* cli_stream with every option (berth attach); 0 after a detach. */
+int cli_stream_with(berth_engine *e, const char *id, berth_attach *a, const struct stream_opts *o);
+
+/* The verb "attach" (cmd_attach.c). */
+int cmd_attach(berth_engine *e, int argc, char **argv);
+
 #endif

@@ -79,6 +79,9 @@ int cmd_exec(berth_engine *e, int argc, char **argv)
     json_decref(cfg);
 
     berth_error err = BERTH_ERROR_INIT;
+    berth_detach_keys check;
+    if (berth_detach_keys_parse(detach_keys, &check, &err) < 0)
+        return cli_fail(&err);
     _cleanup_free_ char *id = NULL;
     if (berth_exec_create(e, pos[0], text, &id, &err) < 0)
         return cli_fail(&err);
@@ -91,7 +94,10 @@ int cmd_exec(berth_engine *e, int argc, char **argv)
     }
     if (detach)
         return 0;
-    int code = cli_stream(e, NULL, a, tty, interactive);
+    berth_detach_keys keys;
+    berth_detach_keys_parse(detach_keys, &keys, NULL);
+    struct stream_opts o = { tty, interactive, false, &keys };
+    int code = cli_stream_with(e, NULL, a, &o);
     berth_attach_free(a);
     return code < 0 ? recorded_exit_code(e, id) : code;
 }

@@ -19,9 +19,9 @@
 #include "util.h"
 
 struct run_flags {
-    bool detach, rm, interactive, tty, read_only, no_sig_proxy;
+    bool detach, rm, interactive, tty, read_only, sig_proxy;
     const char *name, *workdir, *user, *entrypoint, *hostname, *runtime, *network;
-    const char *stop_signal, *shm_size, *domainname;
+    const char *stop_signal, *shm_size, *domainname, *detach_keys;
     long stop_timeout;
     char **env, **env_file, **labels, **cap_add, **cap_drop, **add_host, **group_add;
 };
@@ -244,11 +244,15 @@ static int parse_create(const struct cmd *cmd, int argc, char **argv, struct run
 {
     memset(f, 0, sizeof *f);
     f->stop_timeout = -1;
+    f->sig_proxy = true;
     struct opt run_opts[] = {
         CREATE_OPTS(*f),
         { "detach", 'd', OPT_BOOL, &f->detach, NULL,
           "Run container in background and print container ID" },
-        { "sig-proxy", 0, OPT_BOOL, &f->no_sig_proxy, NULL, "(ignored: always proxies)" },
+        { "sig-proxy", 0, OPT_BOOL, &f->sig_proxy, NULL,
+          "Proxy received signals to the process (default true)" },
+        { "detach-keys", 0, OPT_STR, &f->detach_keys, "string",
+          "Override the key sequence for detaching a container" },
         { NULL, 0, 0, NULL, NULL, NULL },
     };
     struct opt create_opts[] = { CREATE_OPTS(*f), { NULL, 0, 0, NULL, NULL, NULL } };
@@ -326,6 +330,18 @@ static void send_size(berth_attach *a)
 
 int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool interactive)
 {
+    berth_detach_keys keys;
+    berth_detach_keys_parse(NULL, &keys, NULL);
+    struct stream_opts o = { tty, interactive, true, &keys };
+    return cli_stream_with(e, id, a, &o);
+}
+
+int cli_stream_with(berth_engine *e, const char *id, berth_attach *a, const struct stream_opts *o)
+{
+    bool tty = o->tty, interactive = o->interactive;
+    berth_detach_keys keys = { { 0 }, 0, 0 };
+    if (o->detach)
+        keys = *o->detach;
     if (tty && interactive && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
         tio_saved = true;
         atexit(restore_terminal);
@@ -338,14 +354,15 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
     sigset_t set;
     sigemptyset(&set);
     int proxied[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-    for (size_t i = 0; i < ARRAY_SIZE(proxied); i++)
+    /* --sig-proxy=false: they act on us, and the container runs on */
+    for (size_t i = 0; o->sig_proxy && i < ARRAY_SIZE(proxied); i++)
         sigaddset(&set, proxied[i]);
     sigaddset(&set, SIGWINCH);
     sigset_t saved_mask;
     sigprocmask(SIG_BLOCK, &set, &saved_mask);
     _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
-    bool stdin_open = interactive;
+    bool stdin_open = interactive, detached = false;
     static char buf[65536];
     berth_error err = BERTH_ERROR_INIT;
     for (;;) {
@@ -369,7 +386,11 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
         if (pfd[1].revents) {
             ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
             if (n > 0) {
-                berth_attach_write(a, buf, n, &err);
+                size_t pass = berth_detach_keys_scan(&keys, buf, (size_t)n, &detached);
+                if (pass)
+                    berth_attach_write(a, buf, pass, &err);
+                if (detached)
+                    break; /* the container runs on */
             } else if (n == 0 || errno != EINTR) {
                 stdin_open = false;
                 berth_attach_close_stdin(a, &err);
@@ -384,8 +405,10 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
         }
     }
     restore_terminal();
-    /* the container is gone: signals are ours again */
+    /* the container is gone (or we detached): signals are ours again */
     sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+    if (detached)
+        return 0;
     int code = berth_attach_exit_code(a);
     if (code < 0 && id) {
         /* the monitor ended without a word: the state database knows */
@@ -395,15 +418,21 @@ int cli_stream(berth_engine *e, const char *id, berth_attach *a, bool tty, bool 
     return code;
 }
 
-static int run_attached(berth_engine *e, const char *id, bool tty, bool interactive, bool rm)
+static int run_attached(berth_engine *e, const char *id, const struct run_flags *f)
 {
+    bool tty = f->tty, interactive = f->interactive, rm = f->rm;
+    berth_detach_keys keys;
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_detach_keys_parse(f->detach_keys, &keys, &err) < 0) {
+        fprintf(stderr, "berth: Error: %s.\n", err.message);
+        return 125;
+    }
     berth_attach_opts ao = BERTH_ATTACH_OPTS_INIT;
     ao.attach_stdin = interactive;
     berth_attach *a = NULL;
     berth_start_opts so = BERTH_START_OPTS_INIT;
     so.attach = &ao;
     so.attach_out = &a;
-    berth_error err = BERTH_ERROR_INIT;
     if (berth_container_start(e, id, &so, &err) < 0) {
         fprintf(stderr, "berth: Error: %s.\n", err.message);
         if (rm) {
@@ -413,7 +442,8 @@ static int run_attached(berth_engine *e, const char *id, bool tty, bool interact
         }
         return start_failure_code(err.message);
     }
-    int code = cli_stream(e, id, a, tty, interactive);
+    struct stream_opts sopts = { tty, interactive, f->sig_proxy, &keys };
+    int code = cli_stream_with(e, id, a, &sopts);
     berth_attach_free(a);
     return code;
 }
@@ -443,7 +473,7 @@ int cmd_run(berth_engine *e, int argc, char **argv)
         free_flags(&f);
         return 0;
     }
-    r = run_attached(e, id, f.tty, f.interactive, f.rm);
+    r = run_attached(e, id, &f);
     free_flags(&f);
     return r;
 }

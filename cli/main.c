@@ -29,6 +29,8 @@ static const struct cmd cmds[] = {
     { "wait", cmd_wait, "CONTAINER [CONTAINER...]",
       "Block until one or more containers stop, then print their exit codes", false },
     { "ps", cmd_ps, "[OPTIONS]", "List containers", false },
+    { "attach", cmd_attach, "[OPTIONS] CONTAINER",
+      "Attach local standard input, output, and error streams to a running container", false },
     { "logs", cmd_logs, "[OPTIONS] CONTAINER", "Fetch the logs of a container", false },
     { "inspect", cmd_inspect, "[OPTIONS] NAME|ID [NAME|ID...]",
       "Return low-level information on containers or images", false },

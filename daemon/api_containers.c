@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "berthd.h"
@@ -239,7 +240,20 @@ struct logs_state {
     berth_logs_opts opts;
     bool tty, timestamps;
     int fd;
+    /* Without follow the frames are gathered and written 64 kB at a time
+     * (with timestamps there is a callback per line); a followed log is
+     * written as it comes. */
+    buf_t out;
 };
+
+#define LOGS_FLUSH_AT (64u << 10)
+
+static int logs_flush(struct logs_state *s)
+{
+    int r = s->out.len ? write_all(s->fd, s->out.data, s->out.len) : 0;
+    s->out.len = 0;
+    return r;
+}
 
 static int log_frame(void *ud, int stream, int64_t ts, const char *data, size_t len)
 {
@@ -257,11 +271,17 @@ static int log_frame(void *ud, int stream, int64_t ts, const char *data, size_t 
     hdr[5] = total >> 16;
     hdr[6] = total >> 8;
     hdr[7] = total;
-    if (!s->tty && write_all(s->fd, hdr, sizeof hdr) < 0)
+    size_t hlen = s->tty ? 0 : sizeof hdr;
+    if (!s->opts.follow && s->out.len + hlen + plen + len <= LOGS_FLUSH_AT) {
+        buf_append(&s->out, hdr, hlen);
+        buf_append(&s->out, prefix, plen);
+        buf_append(&s->out, data, len);
+        return 0;
+    }
+    if (logs_flush(s) < 0)
         return 1;
-    if (plen && write_all(s->fd, prefix, plen) < 0)
-        return 1;
-    return write_all(s->fd, data, len) < 0 ? 1 : 0;
+    struct iovec iov[3] = { { hdr, hlen }, { prefix, plen }, { (void *)data, len } };
+    return writev_all(s->fd, iov, 3) < 0 ? 1 : 0;
 }
 
 static void logs_producer(void *state, berth_engine *e, int fd, int cancel_fd)
@@ -271,12 +291,14 @@ static void logs_producer(void *state, berth_engine *e, int fd, int cancel_fd)
     s->opts.cancel_fd = cancel_fd;
     berth_error err = BERTH_ERROR_INIT;
     berth_container_logs(e, s->id, &s->opts, log_frame, s, &err);
+    logs_flush(s);
 }
 
 static void logs_free(void *p)
 {
     struct logs_state *s = p;
     free(s->id);
+    buf_free(&s->out);
     free(s);
 }
 
@@ -339,6 +361,31 @@ static int logs(struct req *r)
                         logs_producer, s, logs_free);
 }
 
+/* A terminal dimension: a decimal number 0..65535 (Docker's uint). */
+static bool resize_arg(struct req *r, const char *name, const char *what, unsigned *out)
+{
+    const char *v = q_str(r, name);
+    char *end = NULL;
+    unsigned long n = v && *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+    if (!end || *end || n > 65535) {
+        reply_message(r, 400, "invalid resize %s \"%s\"", what, v ? v : "");
+        return false;
+    }
+    *out = (unsigned)n;
+    return true;
+}
+
+static int resize(struct req *r)
+{
+    unsigned h, w;
+    if (!resize_arg(r, "h", "height", &h) || !resize_arg(r, "w", "width", &w))
+        return MHD_YES;
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_container_resize(r->engine, r->params[0], h, w, &err) < 0)
+        return reply_error(r, &err);
+    return reply_empty(r, 200);
+}
+
 static int pause_(struct req *r)
 {
     berth_error err = BERTH_ERROR_INIT;
@@ -381,7 +428,7 @@ const struct route container_routes[] = {
     { "DELETE", "/containers/{}", remove_, BODY_NONE },
     { "GET", "/containers/{}/logs", logs, BODY_NONE },
     { "POST", "/containers/{}/attach", handle_attach, BODY_NONE },
-    { "GET", "/containers/{}/attach/ws", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/attach/ws", handle_attach_ws, BODY_NONE },
     { "GET", "/containers/{}/top", reply_not_implemented, BODY_NONE },
     { "GET", "/containers/{}/stats", reply_not_implemented, BODY_NONE },
     { "GET", "/containers/{}/changes", reply_not_implemented, BODY_NONE },
@@ -389,7 +436,7 @@ const struct route container_routes[] = {
     { "GET", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
     { "HEAD", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
     { "PUT", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
-    { "POST", "/containers/{}/resize", reply_not_implemented, BODY_NONE },
+    { "POST", "/containers/{}/resize", resize, BODY_NONE },
     { "POST", "/containers/{}/update", reply_not_implemented, BODY_NONE },
     { "POST", "/commit", reply_not_implemented, BODY_NONE },
     { NULL, NULL, NULL, BODY_NONE },

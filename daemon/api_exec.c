@@ -83,7 +83,6 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
             berth_attach_write(s->attach, extra_in, extra_in_size, &err);
         hijack_pump(&s->h, s->attach, sock);
     } else {
-        set_nonblock(sock, false);
         tell_failure(s, sock);
     }
     shutdown(sock, SHUT_RDWR);
@@ -167,8 +166,8 @@ static int start(struct req *r)
     s->h.want_stdin = json_is_true(json_object_get(x, "OpenStdin"));
     s->h.stdin_once = true;
     const char *keys = json_string_value(json_object_get(x, "DetachKeys"));
-    if (!detach_keys_parse(keys, s->h.detach, &s->h.detach_len))
-        detach_keys_parse(NULL, s->h.detach, &s->h.detach_len);
+    if (berth_detach_keys_parse(keys, &s->h.detach, &err) < 0)
+        berth_detach_keys_parse(NULL, &s->h.detach, &err);
     json_decref(x);
 
     if (so.detach) {
@@ -186,7 +185,7 @@ static int start(struct req *r)
     }
     if (!wants_upgrade(r))
         return reply_stream(r, 200, "application/vnd.docker.raw-stream", produce, s, session_free);
-    return reply_upgrade(r, s->h.tty, on_upgrade, s);
+    return reply_upgrade(r, s->h.tty, NULL, on_upgrade, s);
 }
 
 const struct route exec_routes[] = {

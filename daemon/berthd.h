@@ -44,6 +44,7 @@ struct req {
     char *params[4]; /* the {} segments */
     buf_t body;
     bool body_too_large;
+    bool bad_content_type; /* a JSON route's body declared as something else */
     /* BODY_PIPE: the handler's worker reads pipe_rd; the upload goes to pipe_wr */
     int pipe_rd, pipe_wr;
     bool pipe_started;
@@ -124,23 +125,23 @@ extern const struct route event_routes[];
 
 /* attach.c */
 int handle_attach(struct req *r);
+/* GET /containers/{id}/attach/ws: the same over a websocket. */
+int handle_attach_ws(struct req *r);
 
 /* attach.c: the raw stream of a hijacked connection (attach, exec start). */
 struct hijack {
-    bool tty;                /* raw output; else Docker's 8-byte frames */
-    bool want_stdin;         /* the client's bytes go to the process */
-    bool stdin_once;         /* the client's EOF closes the process's stdin */
-    unsigned char detach[8]; /* the detach key sequence */
-    size_t detach_len;
+    bool tty;        /* raw output; else Docker's 8-byte frames */
+    bool want_stdin; /* the client's bytes go to the process */
+    bool stdin_once; /* the client's EOF closes the process's stdin */
+    berth_detach_keys detach;
 };
-/* Docker's detach keys ("ctrl-p,ctrl-q", NULL for those) as bytes. */
-bool detach_keys_parse(const char *spec, unsigned char *out, size_t *len);
 int hijack_send_frame(int sock, bool tty, int stream, const char *data, size_t len);
 /* Copies until the process ends, the client goes or types the detach keys. */
 void hijack_pump(const struct hijack *h, berth_attach *attach, int sock);
-/* Answers 101 with Upgrade: tcp and Docker's stream content type; fn gets
- * the connection once the head is out. */
-int reply_upgrade(struct req *r, bool tty, MHD_UpgradeHandler fn, void *cls);
+/* Answers 101 with Upgrade: tcp and Docker's stream content type (or,
+ * given the websocket accept key, Upgrade: websocket); fn gets the
+ * connection once the head is out. */
+int reply_upgrade(struct req *r, bool tty, const char *ws_accept, MHD_UpgradeHandler fn, void *cls);
 /* Waits (briefly) until the client has read the 101 head off the socket. */
 void hijack_wait_head_read(int sock);
 

@@ -304,7 +304,9 @@ static bool json_body_acceptable(struct req *r)
         mlen--;
     if (mlen == strlen("application/json") && strncasecmp(ct, "application/json", mlen) == 0)
         return true;
-    reply_message(r, 400, "unsupported Content-Type header (%s): must be 'application/json'", ct);
+    /* answered once the body is read: answering first would close the
+     * connection under a client still sending it (EPIPE on its side) */
+    r->bad_content_type = true;
     return false;
 }
 
@@ -342,7 +344,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_size) {
         if (r->route && r->route->body == BODY_JSON) {
-            if (r->body.len + *upload_size > JSON_BODY_MAX)
+            if (r->bad_content_type)
+                ; /* read and dropped */
+            else if (r->body.len + *upload_size > JSON_BODY_MAX)
                 r->body_too_large = true;
             else
                 buf_append(&r->body, upload_data, *upload_size);
@@ -372,6 +376,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return reply_message(r, 404, "page not found");
     if (r->body_too_large)
         return reply_message(r, 413, "request body too large");
+    if (r->bad_content_type)
+        return reply_message(r, 400,
+                             "unsupported Content-Type header (%s): must be 'application/json'",
+                             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type"));
     r->engine = engine_get();
     if (!r->engine)
         return reply_message(r, 500, "cannot open the state root");

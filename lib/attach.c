@@ -179,45 +179,49 @@ void berth_attach_free(berth_attach *a)
     free(a);
 }
 
-int monitor_kill(const char *rundir, int signo)
+/* Sends one request that the monitor answers with MP_ACK; returns its
+ * result, or -ESRCH when the container exits meanwhile. */
+static int monitor_request(const char *rundir, uint8_t type, const void *payload, uint32_t len)
 {
     _cleanup_close_ int fd = mp_connect(rundir);
     if (fd < 0)
         return fd;
     int r = hello(fd, 0);
-    unsigned char p[4];
-    mp_put_u32(p, (uint32_t)signo);
     if (r == 0)
-        r = mp_send(fd, MP_KILL, p, sizeof p);
+        r = mp_send(fd, type, payload, len);
     if (r < 0)
         return r;
     for (;;) {
-        uint8_t type;
-        void *payload = NULL;
-        uint32_t len;
-        r = mp_recv(fd, &type, &payload, &len);
+        uint8_t t;
+        void *p = NULL;
+        uint32_t n;
+        r = mp_recv(fd, &t, &p, &n);
         if (r <= 0)
             return -ESRCH; /* it exited meanwhile */
-        if (type == MP_ACK && len >= 4) {
-            int result = (int)mp_get_u32(payload);
-            free(payload);
+        if (t == MP_ACK && n >= 4) {
+            int result = (int)mp_get_u32(p);
+            free(p);
             return result;
         }
-        bool exited = type == MP_EXIT;
-        free(payload);
+        bool exited = t == MP_EXIT;
+        free(p);
         if (exited)
             return -ESRCH;
     }
 }
 
+int monitor_kill(const char *rundir, int signo)
+{
+    unsigned char p[4];
+    mp_put_u32(p, (uint32_t)signo);
+    return monitor_request(rundir, MP_KILL, p, sizeof p);
+}
+
 int monitor_resize(const char *rundir, unsigned rows, unsigned cols)
 {
-    _cleanup_close_ int fd = mp_connect(rundir);
-    if (fd < 0)
-        return fd;
-    unsigned char p[4] = { rows >> 8, rows & 255, cols >> 8, cols & 255 };
-    int r = hello(fd, 0);
-    return r < 0 ? r : mp_send(fd, MP_RESIZE, p, sizeof p);
+    /* the fifth byte asks for an MP_ACK once the size is set */
+    unsigned char p[5] = { rows >> 8, rows & 255, cols >> 8, cols & 255, 1 };
+    return monitor_request(rundir, MP_RESIZE, p, sizeof p);
 }
 
 int monitor_wait(const char *rundir, int timeout_ms, int cancel_fd, int *exit_code)

@@ -15,8 +15,8 @@ int attach_connect(const char *rundir, const berth_attach_opts *opts, bool tty, 
  * container no longer runs, or -ENOENT/-ECONNREFUSED when no monitor. */
 int monitor_kill(const char *rundir, int signo);
 
-/* Asks the monitor to resize the terminal. Returns 0 or -errno
- * (-ENOENT/-ECONNREFUSED when no monitor runs). */
+/* Sets the size of the container's terminal (nothing without one) and
+ * returns once it is set: 0, -errno, or -ESRCH as monitor_kill. */
 int monitor_resize(const char *rundir, unsigned rows, unsigned cols);
 
 /* Waits for the container's exit: 0 and *exit_code, -ETIMEDOUT after

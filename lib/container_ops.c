@@ -100,6 +100,26 @@ int berth_container_kill(berth_engine *e, const char *name, const char *signal, 
     return 0;
 }
 
+int berth_container_resize(berth_engine *e, const char *name, unsigned rows, unsigned cols,
+                           berth_error *err)
+{
+    if (rows > 65535 || cols > 65535)
+        return berr(err, BERTH_EINVAL, "terminal size %ux%u is too large", rows, cols);
+    _cleanup_ctr_ struct ctr *c = NULL;
+    int r = ctr_load(e, name, &c, err);
+    if (r < 0)
+        return r;
+    if (!ctr_is_running(c))
+        return berr(err, BERTH_ECONFLICT, "Container %s is not running", c->id);
+    _cleanup_free_ char *rundir = engine_ctr_rundir(e, c->id);
+    r = monitor_resize(rundir, rows, cols);
+    if (r == -ESRCH || r == -ENOENT || r == -ECONNREFUSED)
+        return berr(err, BERTH_ECONFLICT, "Container %s is not running", c->id);
+    if (r < 0)
+        return berr_errno(err, BERTH_EINTERNAL, -r, "cannot resize the terminal of %s", c->id);
+    return 0;
+}
+
 int berth_container_restart(berth_engine *e, const char *name, int timeout, berth_error *err)
 {
     _cleanup_ctr_ struct ctr *c = NULL;

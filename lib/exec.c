@@ -82,20 +82,9 @@ static int exec_load(berth_engine *e, const char *id, struct exec_row *x, berth_
     return 0;
 }
 
-/* "exec_create: sh -c date", as Docker names the event. */
-static char *action_with_cmd(const char *verb, const json_t *cmd)
-{
-    buf_t b = { 0 };
-    buf_appendf(&b, "%s:", verb);
-    size_t i;
-    json_t *v;
-    json_array_foreach(cmd, i, v) buf_appendf(&b, " %s", json_string_value(v));
-    return buf_steal(&b);
-}
-
 static int record_event(sqlite3 *db, const char *verb, const struct exec_row *x)
 {
-    _cleanup_free_ char *action = action_with_cmd(verb, json_object_get(x->config, "Cmd"));
+    _cleanup_free_ char *action = exec_event_action(verb, json_object_get(x->config, "Cmd"));
     json_t *attrs = json_pack("{s:s}", "execID", x->id);
     berth_error err = BERTH_ERROR_INIT;
     int r = event_container(db, x->container_id, action, attrs, &err);
@@ -477,7 +466,6 @@ static int start_claimed(berth_engine *e, const struct ctr *c, const struct exec
     char line[2048];
     int n = sync_line(&sr, line, sizeof line, 120000);
     if (n > 0 && str_has_prefix(line, "started ")) {
-        record_event(e->db, "exec_start", x);
         if (attach_out)
             *attach_out = a;
         else

@@ -5,11 +5,16 @@
 #ifndef BERTH_EXEC_STORE_H
 #define BERTH_EXEC_STORE_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
 #include <berth/error.h>
 
+/* "exec_create: sh -c date": Docker's action for an exec event. */
+char *exec_event_action(const char *verb, const json_t *cmd);
+
+/* Records the running state and the exec_start event. */
 int exec_store_set_running(sqlite3 *db, const char *exec_id, int pid, int monitor_pid,
                            int64_t started, berth_error *err);
 

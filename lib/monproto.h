@@ -22,7 +22,8 @@ enum mp_type {
     MP_STDERR = 2,
     MP_HELLO = 'H',       /* client: u8 flags (MP_WANT_*) */
     MP_CLOSE_STDIN = 'C', /* client: no payload */
-    MP_RESIZE = 'R',      /* client: u16 rows, u16 cols (big-endian) */
+    MP_RESIZE = 'R',      /* client: u16 rows, u16 cols (big-endian), [u8 1: answer
+                             with MP_ACK once set] */
     MP_KILL = 'K',        /* client: u32 signal; answered with MP_ACK */
     MP_ACK = 'A',         /* monitor: i32 result (0 or -errno) */
     MP_EXIT = 'E',        /* monitor: i32 exit code, u8 oom killed, u8 removed */

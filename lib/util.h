@@ -71,6 +71,9 @@ int read_file(const char *path, char **out, size_t *len);
  * writable layer. 0 when it cannot be read. */
 int64_t dir_size(const char *path);
 int write_all(int fd, const void *data, size_t len);
+/* writev until every byte of the n buffers is written (iov is changed). */
+struct iovec;
+int writev_all(int fd, struct iovec *iov, int n);
 ssize_t read_all(int fd, void *data, size_t len);
 /* Copies src_fd to dst_fd until EOF. Returns bytes copied or -errno. */
 int64_t copy_fd(int src_fd, int dst_fd);

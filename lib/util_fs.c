@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -177,6 +178,29 @@ int write_all(int fd, const void *data, size_t len)
         }
         p += n;
         len -= n;
+    }
+    return 0;
+}
+
+int writev_all(int fd, struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        /* skip what went out, whole buffers first */
+        while (n > 0 && (size_t)w >= iov->iov_len) {
+            w -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= w;
+        }
     }
     return 0;
 }

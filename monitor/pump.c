@@ -5,6 +5,7 @@
  * PUMP_HIGH bytes queued): a slow client slows the container down, the way
  * a slow reader of a pipe does, instead of growing memory without bound. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,8 +23,10 @@
 #define PUMP_HIGH           (1u << 20)
 #define PUMP_LOW            (256u << 10)
 #define DRAIN_AFTER_EXIT_NS (3LL * 1000000000)
+#define PUMP_PIPE_SIZE      (1 << 20)
 
 static char iobuf[65536];
+static bool grown[3]; /* per stream: the pipe was made bigger */
 
 void client_queue(struct client *c, uint8_t type, const void *data, uint32_t len)
 {
@@ -77,15 +80,24 @@ static void handle_frame(struct monitor *m, struct client *c, uint8_t type, cons
         if (c->want & MP_WANT_STDIN)
             m->stdin_close_pending = true;
         break;
-    case MP_RESIZE:
+    case MP_RESIZE: {
+        /* without a terminal there is nothing to size: not an error (Docker) */
+        int result = 0;
+        const unsigned char *u = (const unsigned char *)p;
         if (m->tty && m->out_fd >= 0 && len >= 4) {
-            const unsigned char *u = (const unsigned char *)p;
             struct winsize ws = { 0 };
             ws.ws_row = u[0] << 8 | u[1];
             ws.ws_col = u[2] << 8 | u[3];
-            ioctl(m->out_fd, TIOCSWINSZ, &ws);
+            if (ioctl(m->out_fd, TIOCSWINSZ, &ws) < 0)
+                result = -errno;
+        }
+        if (len >= 5 && u[4]) {
+            unsigned char r[4];
+            mp_put_u32(r, (uint32_t)result);
+            client_queue(c, MP_ACK, r, sizeof r);
         }
         break;
+    }
     case MP_KILL: {
         int result = -ESRCH;
         if (len >= 4 && m->ctr_pid > 0 && !m->exited) {
@@ -191,6 +203,14 @@ static void read_output(struct monitor *m, int *fdp, int stream)
         close(*fdp);
         *fdp = -1;
         return;
+    }
+    if ((size_t)n == sizeof iobuf && !m->tty && !grown[stream]) {
+        /* A fast writer: a bigger pipe lets it write on while we log, and
+         * gives fewer, bigger records. Only then: every pipe's size counts
+         * against its user's pipe buffer limits (fs.pipe-user-pages-*),
+         * which the container's processes share with ours. */
+        grown[stream] = true;
+        fcntl(*fdp, F_SETPIPE_SZ, PUMP_PIPE_SIZE);
     }
     int64_t ts = now_ns();
     log_writer_append(&m->log, stream, ts, iobuf, n, iobuf[n - 1] != '\n');

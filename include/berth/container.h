@@ -97,6 +97,22 @@ int berth_attach_exit_code(const berth_attach *attach);
 
 void berth_attach_free(berth_attach *attach);
 
+/* Docker's detach keys: the sequence a client types to leave an attached
+ * container running (default ctrl-p ctrl-q). */
+typedef struct berth_detach_keys {
+    unsigned char seq[8];
+    size_t len;
+    size_t matched; /* how much of seq the input ended with so far */
+} berth_detach_keys;
+
+/* Parses "ctrl-p,ctrl-q", "a,ctrl-@", ... (NULL or "": the default). */
+int berth_detach_keys_parse(const char *spec, berth_detach_keys *keys, berth_error *err);
+
+/* Follows the next n bytes of input. Sets *detached when the sequence is
+ * complete and returns how many bytes before it are still to be sent to
+ * the container; otherwise returns n. */
+size_t berth_detach_keys_scan(berth_detach_keys *keys, const void *buf, size_t n, bool *detached);
+
 /* ---- lifecycle ------------------------------------------------------- */
 
 #define BERTH_START_OPTS_VERSION 1
@@ -172,6 +188,12 @@ int berth_container_wait_begin(berth_engine *engine, const char *name,
                                berth_error *err);
 int berth_waiter_wait(berth_waiter *waiter, int cancel_fd, int *exit_code, berth_error *err);
 void berth_waiter_free(berth_waiter *waiter);
+
+/* Sets the size (rows, columns) of a running container's terminal; a
+ * container without a TTY has none, and that is no error (as Docker).
+ * BERTH_ECONFLICT when it is not running, BERTH_EINVAL above 65535. */
+int berth_container_resize(berth_engine *engine, const char *name, unsigned rows, unsigned cols,
+                           berth_error *err);
 
 #define BERTH_REMOVE_OPTS_VERSION 1
 

@@ -260,5 +260,31 @@ seeds("untar", [
     b"not a tar archive",
 ])
 
+# ---- wsframe -------------------------------------------------------------
+def ws_frame(op, data, fin=True, mask=b"\x37\xfa\x21\x3d", length=None):
+    n = len(data) if length is None else length
+    head = bytes([(0x80 if fin else 0) | op])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack(">Q", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+seeds("wsframe", [
+    b"\x01" + ws_frame(1, b"Hello"),
+    b"\x03" + ws_frame(2, bytes(range(256))),
+    b"\x07" + ws_frame(1, b"ab", fin=False) + ws_frame(9, b"ping") + ws_frame(0, b"cd"),
+    b"\x02" + ws_frame(8, b"\x03\xe8bye"),
+    b"\x10" + ws_frame(2, b"x" * 70000),
+    b"\x05" + ws_frame(10, b"") + ws_frame(2, b"") + ws_frame(8, b""),
+    b"\x01" + b"\x81\x05Hello",  # unmasked
+    b"\x04" + ws_frame(9, b"y" * 126),  # control frame too long
+    b"\x09" + ws_frame(2, b"", length=1 << 63),
+    b"\x01" + ws_frame(0, b"orphan continuation"),
+])
+
 if __name__ == "__main__":
     print("seeds written to", CORPUS)

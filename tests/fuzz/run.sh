@@ -13,7 +13,7 @@
 # Usage: tests/fuzz/run.sh BUILD_DIR SECONDS [TARGET...]
 #   BUILD_DIR  a build directory set up with -Dfuzz=true (CC=clang)
 #   SECONDS    fuzzing time per target (-max_total_time)
-#   TARGET     ref change create logfile untar userdb time signal (default: all)
+#   TARGET     ref change create logfile untar userdb time signal wsframe (default: all)
 # FUZZ_ARGS adds libFuzzer flags, e.g. FUZZ_ARGS="-fork=2 -ignore_crashes=1"
 # to keep fuzzing past a known crash. The checked-in seeds (tests/fuzz/
 # corpus/TARGET) are only read; what the fuzzer adds goes to
@@ -27,7 +27,7 @@ secs=${2:?$usage}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$build" && pwd) || exit 2
-targets=${*:-ref change create logfile untar userdb time signal}
+targets=${*:-ref change create logfile untar userdb time signal wsframe}
 
 ninja -C "$build" fuzz >/dev/null || { echo "fuzz: build failed (ninja -C $build fuzz)" >&2; exit 2; }
 

@@ -350,7 +350,7 @@ def test_swarm_endpoints_are_503_not_a_swarm_manager(sock):
 
 def test_unserved_families_are_501(sock):
     for method, path in [("GET", "/networks"), ("POST", "/volumes/create"), ("POST", "/build"),
-                         ("GET", "/system/df"), ("POST", "/containers/x/exec")]:
+                         ("GET", "/system/df"), ("POST", "/containers/x/update")]:
         r = call(sock, method, path, timeout=10)
         assert r.status == 501, (path, r)
         assert r.message
