@@ -29,6 +29,7 @@
 #include "inroot.h"
 #include "monitor_spawn.h"
 #include "spec.h"
+#include "trace.h"
 #include "userdb.h"
 #include "util.h"
 
@@ -253,6 +254,7 @@ int berth_exec_create(berth_engine *e, const char *container, const char *config
     if (r == 0 && id_out)
         *id_out = xstrdup(id);
     exec_row_clear(&x);
+    trace_point("exec created");
     return r;
 }
 
@@ -438,6 +440,7 @@ static int start_claimed(berth_engine *e, const struct ctr *c, const struct exec
         argv[k++] = "--stdin";
     argv[k] = NULL;
     _cleanup_close_ int sync_fd = -1, go_fd = -1;
+    trace_point("exec process written");
     r = monitor_spawn(e, argv, &sync_fd, &go_fd, err);
     if (r < 0) {
         rm_rf(rundir);
@@ -520,6 +523,7 @@ int berth_exec_start(berth_engine *e, const char *exec_id, const berth_exec_star
         r = check_running(c, err);
     if (r == 0)
         r = claim(e, &x, err);
+    trace_point("exec claimed");
     if (r == 0) {
         r = start_claimed(e, c, &x, opts, attach_out, err);
         if (r < 0 && !str_has_prefix(err->message, "OCI runtime exec failed"))

@@ -299,6 +299,8 @@ static int start_container(struct monitor *m, struct stdio_ends *ends)
 
     trace_point("monitor runtime run");
     pid_t pid = runtime_spawn(&rt, args, ends->in, ends->out, ends->err, false);
+    if (m->exec_id)
+        db_get(m); /* while the runtime works: the engine had nothing to do */
     if (ends->in >= 0)
         close(ends->in);
     if (ends->out >= 0)
@@ -635,7 +637,8 @@ int main(int argc, char **argv)
     trace_point("monitor ready");
     sync_msg(&m, "ready %d", (int)getpid());
     /* while the engine resolves the user and writes config.json */
-    db_get(&m);
+    if (!m.exec_id)
+        db_get(&m);
 
     /* Wait for "go"; clients that connected before it are accepted first,
      * so they see the container's first byte of output. */
