@@ -123,6 +123,10 @@ extern const struct route volume_routes[];
 /* attach.c */
 int handle_attach(struct req *r);
 
+/* api_stats.c */
+int handle_stats(struct req *r);
+int handle_top(struct req *r);
+
 /* The response headers every answer carries. */
 void add_common_headers(struct MHD_Response *resp);
 

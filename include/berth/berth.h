@@ -7,5 +7,6 @@
 #include <berth/image.h>
 #include <berth/container.h>
 #include <berth/volume.h>
+#include <berth/stats.h>
 
 #endif
