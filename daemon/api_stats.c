@@ -2,10 +2,12 @@
  *
  * Stats, as dockerd answers them: stream=true (the default) sends one
  * document a second, each on its own line of a chunked body, until the
- * client goes or the container stops; stream=false waits for a second
- * sample so that precpu_stats is filled (CPU % needs two), unless
- * one-shot=true asks for the first at once; a container that does not run
- * gets Docker's zeroed document. */
+ * client goes or the container is removed (a container that does not run
+ * gets Docker's zeroed document each second, as moby's collector
+ * publishes, so that `docker stats` shows it with zeros); stream=false
+ * waits for a second sample so that precpu_stats is filled (CPU % needs
+ * two), unless one-shot=true asks for the first at once; it answers a
+ * container that does not run with the zeroed document at once. */
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +28,13 @@ static void stats_req_free(void *p)
     free(s);
 }
 
+/* The document and its newline in one write, so that they reach the
+ * client in one chunk: docker-py fails on a stream whose last chunk is a
+ * lone newline. */
 static bool send_doc(int fd, const char *doc)
 {
-    return write_all(fd, doc, strlen(doc)) == 0 && write_all(fd, "\n", 1) == 0;
+    _cleanup_free_ char *line = xasprintf("%s\n", doc);
+    return write_all(fd, line, strlen(line)) == 0;
 }
 
 /* Waits a second; false when the client went away meanwhile. */
@@ -47,12 +53,11 @@ static void stats_producer(void *state, berth_engine *e, int fd, int cancel_fd)
     while (tick(cancel_fd)) {
         char *doc = NULL;
         berth_error err = BERTH_ERROR_INIT;
+        /* < 0: the container was removed meanwhile */
         int r = berth_stats_read(s->st, &doc, &err);
-        /* a stream ends with the container; a single answer is the
-         * second sample, or the zeroed document if it stopped meanwhile */
-        bool ok = r >= 0 && (r == 1 || !s->stream) ? send_doc(fd, doc) : false;
+        bool ok = r >= 0 && send_doc(fd, doc);
         berth_free(doc);
-        if (!ok || r <= 0 || !s->stream)
+        if (!ok || !s->stream)
             return;
     }
 }
@@ -75,9 +80,9 @@ int handle_stats(struct req *r)
         stats_req_free(s);
         return reply_error(r, &err);
     }
-    if (running == 0 || (!stream && one_shot)) {
-        /* Docker answers at once: the zeroed document of a stopped
-         * container (a stream of one), or the one-shot sample */
+    if (!stream && (running == 0 || one_shot)) {
+        /* Docker answers at once: the zeroed document of a container
+         * that does not run, or the one-shot sample */
         char *doc = s->first;
         s->first = NULL;
         stats_req_free(s);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup_stats.h"
+#include "cgroups.h"
 #include "util.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -25,7 +26,7 @@
 void cgroup_dirs_host(const char *cgroup_path, struct cgroup_dirs *out)
 {
     memset(out, 0, sizeof *out);
-    out->v2 = access(CGROUP_ROOT "/cgroup.controllers", F_OK) == 0;
+    out->v2 = cgroup_is_v2();
     if (out->v2) {
         out->unified = xasprintf(CGROUP_ROOT "%s", cgroup_path);
         return;

@@ -41,9 +41,10 @@ typedef struct berth_stats berth_stats;
 int berth_stats_open(berth_engine *engine, const char *name, berth_stats **out, berth_error *err);
 
 /* Takes a sample. Returns 1 and the document in *json_out while the
- * container runs (or is paused); 0 once it does not, with Docker's zeroed
- * document (only "name" and "id" set) in *json_out; a negative berth_code
- * on failure. */
+ * container runs (or is paused); 0 while it does not, with Docker's zeroed
+ * document (only "name" and "id" set) in *json_out (a container started
+ * again gives samples again, the first with empty precpu_stats); a
+ * negative berth_code on failure, BERTH_ENOTFOUND once it was removed. */
 int berth_stats_read(berth_stats *stats, char **json_out, berth_error *err);
 
 void berth_stats_free(berth_stats *stats);

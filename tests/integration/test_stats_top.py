@@ -120,12 +120,23 @@ def test_stats_stream_chains_samples(daemon):
         assert cpu_total(cur) > cpu_total(prev)
 
 
-def test_stats_stream_ends_when_container_stops(daemon):
+def test_stats_stream_through_stop_until_removal(daemon):
+    """As dockerd: a stream goes on with zeroed documents while the
+    container does not run, and ends when it is removed."""
     c = daemon.client.containers.run("busybox", ["sleep", "2"], detach=True)
-    docs = list(c.stats(stream=True, decode=True))
-    assert docs, "no sample before the container stopped"
-    assert all(d["id"] == c.id and d["read"] != ZERO_TIME for d in docs)
-    assert c.wait()["StatusCode"] == 0
+    running, stopped = [], []
+    for doc in c.stats(stream=True, decode=True):
+        assert doc["id"] == c.id
+        if doc["read"] != ZERO_TIME:
+            assert not stopped, "a sample of a stopped container"
+            running.append(doc)
+            continue
+        stopped.append(doc)
+        assert doc["memory_stats"] == {} and cpu_total(doc) == 0
+        if len(stopped) == 2:
+            c.remove()
+    assert running, "no sample before the container stopped"
+    assert len(stopped) == 2
 
 
 def test_stats_one_shot_and_stopped(daemon):
@@ -142,11 +153,13 @@ def test_stats_one_shot_and_stopped(daemon):
     assert "one-shot" in r.json()["message"]
 
     created = daemon.client.containers.create("busybox", ["true"], name="idle")
-    for d in (created.stats(stream=False), next(created.stats(decode=True))):
+    stream = created.stats(decode=True)
+    for d in (created.stats(stream=False), next(stream), next(stream)):
         assert d["id"] == created.id and d["name"] == "/idle"
         assert d["read"] == ZERO_TIME and d["preread"] == ZERO_TIME
         assert d["memory_stats"] == {} and d["pids_stats"] == {}
         assert cpu_total(d) == 0
+    stream.close()
     out = daemon.docker("stats", "--no-stream", "idle").stdout
     assert out.splitlines()[1].split()[1:3] == ["idle", "0.00%"]
 
@@ -203,6 +216,10 @@ def test_top_errors(daemon):
     with pytest.raises(docker.errors.APIError) as ei:
         r.top(ps_args="-o comm")
     assert api_error(ei) == (500, "Couldn't find PID field in ps output")
+    # another column may not be called PID (moby's validatePSArgs)
+    with pytest.raises(docker.errors.APIError) as ei:
+        r.top(ps_args="-o comm=PID")
+    assert api_error(ei) == (500, 'specifying "comm=PID" is not allowed')
     p = daemon.docker("top", c.id, check=False)
     assert p.returncode != 0 and "is not running" in p.stderr
 
