@@ -42,12 +42,17 @@ int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Tables aligned like Go's tabwriter (padding 3). */
 struct table;
 struct table *table_new(size_t ncols);
-void table_add(struct table *t, ...); /* ncols strings */
+void table_add(struct table *t, ...);                          /* ncols strings */
+void table_add_row(struct table *t, const char *const *cells); /* ncols strings */
 void table_print(struct table *t, FILE *out);
 void table_free(struct table *t);
+/* The narrowest a column is (with its padding); 10 unless set. */
+void table_min_width(struct table *t, size_t w);
 
 /* "4.26MB": go-units HumanSizeWithPrecision(size, 3). */
 void human_size(double size, char *buf, size_t n);
+/* "1.5MiB": go-units BytesSize (powers of 1024, 4 digits). */
+void bytes_size(double size, char *buf, size_t n);
 /* go-units HumanSizeWithPrecision; its HumanSize is precision 4. */
 void human_size_precision(double size, int precision, char *buf, size_t n);
 
@@ -89,6 +94,8 @@ int cmd_unpause(berth_engine *e, int argc, char **argv);
 int cmd_container_prune(berth_engine *e, int argc, char **argv);
 int cmd_image_prune(berth_engine *e, int argc, char **argv);
 int cmd_events(berth_engine *e, int argc, char **argv);
+int cmd_stats(berth_engine *e, int argc, char **argv);
+int cmd_top(berth_engine *e, int argc, char **argv);
 /* The verb groups: "berth container VERB", "berth image VERB". */
 int cmd_container(berth_engine *e, int argc, char **argv);
 int cmd_image(berth_engine *e, int argc, char **argv);

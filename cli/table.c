@@ -8,7 +8,7 @@
 #include "util.h"
 
 struct table {
-    size_t ncols, nrows;
+    size_t ncols, nrows, min_width;
     char **cells;
 };
 
@@ -16,6 +16,7 @@ struct table *table_new(size_t ncols)
 {
     struct table *t = xcalloc(1, sizeof *t);
     t->ncols = ncols;
+    t->min_width = 10;
     return t;
 }
 
@@ -29,6 +30,14 @@ void table_add(struct table *t, ...)
         t->cells[t->nrows * t->ncols + c] = xstrdup(s ? s : "");
     }
     va_end(ap);
+    t->nrows++;
+}
+
+void table_add_row(struct table *t, const char *const *cells)
+{
+    t->cells = xrealloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+    for (size_t c = 0; c < t->ncols; c++)
+        t->cells[t->nrows * t->ncols + c] = xstrdup(cells[c] ? cells[c] : "");
     t->nrows++;
 }
 
@@ -55,7 +64,7 @@ void table_print(struct table *t, FILE *out)
         for (size_t c = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * t->ncols + c];
             fputs(s, out);
-            size_t cell = w[c] + 3 < 10 ? 10 : w[c] + 3;
+            size_t cell = w[c] + 3 < t->min_width ? t->min_width : w[c] + 3;
             if (c + 1 < t->ncols)
                 for (size_t k = width(s); k < cell; k++)
                     fputc(' ', out);
@@ -63,6 +72,11 @@ void table_print(struct table *t, FILE *out)
         fputc('\n', out);
     }
     free(w);
+}
+
+void table_min_width(struct table *t, size_t w)
+{
+    t->min_width = w;
 }
 
 void table_free(struct table *t)
@@ -84,6 +98,19 @@ void human_size_precision(double size, int precision, char *buf, size_t n)
         i++;
     }
     snprintf(buf, n, "%.*g%s", precision, size, units[i]);
+}
+
+void bytes_size(double size, char *buf, size_t n)
+{
+    static const char *const units[] = {
+        "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"
+    };
+    size_t i = 0;
+    while (size >= 1024 && i + 1 < ARRAY_SIZE(units)) {
+        size /= 1024;
+        i++;
+    }
+    snprintf(buf, n, "%.4g%s", size, units[i]);
 }
 
 void human_size(double size, char *buf, size_t n)

@@ -145,6 +145,10 @@ int reply_upgrade(struct req *r, bool tty, const char *ws_accept, MHD_UpgradeHan
 /* Waits (briefly) until the client has read the 101 head off the socket. */
 void hijack_wait_head_read(int sock);
 
+/* api_stats.c */
+int handle_stats(struct req *r);
+int handle_top(struct req *r);
+
 /* The response headers every answer carries. */
 void add_common_headers(struct MHD_Response *resp);
 

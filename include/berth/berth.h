@@ -9,5 +9,6 @@
 #include <berth/volume.h>
 #include <berth/exec.h>
 #include <berth/events.h>
+#include <berth/stats.h>
 
 #endif
