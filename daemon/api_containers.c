@@ -432,10 +432,9 @@ const struct route container_routes[] = {
     { "GET", "/containers/{}/top", handle_top, BODY_NONE },
     { "GET", "/containers/{}/stats", handle_stats, BODY_NONE },
     { "GET", "/containers/{}/changes", reply_not_implemented, BODY_NONE },
-    { "GET", "/containers/{}/export", reply_not_implemented, BODY_NONE },
-    { "GET", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
-    { "HEAD", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
-    { "PUT", "/containers/{}/archive", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/export", handle_export, BODY_NONE },
+    { "GET", "/containers/{}/archive", handle_archive_get, BODY_NONE }, /* and HEAD */
+    { "PUT", "/containers/{}/archive", handle_archive_put, BODY_PIPE },
     { "POST", "/containers/{}/resize", resize, BODY_NONE },
     { "POST", "/containers/{}/update", reply_not_implemented, BODY_NONE },
     { "POST", "/commit", reply_not_implemented, BODY_NONE },

@@ -53,6 +53,9 @@ struct req {
     void (*free_result)(void *);
     berth_engine *engine;
     bool responded;
+    /* one more response header (X-Docker-Container-Path-Stat), if set */
+    const char *extra_header;
+    char *extra_value;
 };
 
 /* engines.c: a pool of engine handles (one is never used by two threads at
@@ -148,6 +151,11 @@ void hijack_wait_head_read(int sock);
 /* api_stats.c */
 int handle_stats(struct req *r);
 int handle_top(struct req *r);
+
+/* api_archive.c: GET/HEAD/PUT /containers/{id}/archive and export */
+int handle_archive_get(struct req *r);
+int handle_archive_put(struct req *r);
+int handle_export(struct req *r);
 
 /* The response headers every answer carries. */
 void add_common_headers(struct MHD_Response *resp);

@@ -26,6 +26,8 @@ static int queue(struct req *r, unsigned status, struct MHD_Response *resp)
     if (!resp)
         return MHD_NO;
     add_common_headers(resp);
+    if (r->extra_header && r->extra_value)
+        MHD_add_response_header(resp, r->extra_header, r->extra_value);
     int ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     r->responded = true;

@@ -206,6 +206,7 @@ static void req_free(struct req *r)
     if (r->free_result)
         r->free_result(r->result);
     engine_put(r->engine);
+    free(r->extra_value);
     free(r->path);
     free(r);
 }

@@ -75,6 +75,10 @@ int ctr_load_locked(berth_engine *e, const char *name, struct ctr **out, int *lo
  * -ECONNREFUSED: it no longer runs). */
 int ctr_signal(berth_engine *e, const char *id, int signo);
 
+/* "lowerdir" for overlayfs (the init layer, then the container's own
+ * layer list, top first), as the monitor mounts it. Caller frees *out. */
+int ctr_lower_dirs(berth_engine *e, const struct ctr *c, char **out, berth_error *err);
+
 /* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+, with an optional '/'. */
 bool ctr_name_valid(const char *name);
 

@@ -56,9 +56,7 @@ static int spawn_monitor(berth_engine *e, const struct ctr *c, const char *lower
     return monitor_spawn(e, argv, sync_out, go_out, err);
 }
 
-/* "lowerdir" for overlayfs, from the container's own layer list: the top
- * layer first. */
-static int lower_dirs(berth_engine *e, const struct ctr *c, char **out, berth_error *err)
+int ctr_lower_dirs(berth_engine *e, const struct ctr *c, char **out, berth_error *err)
 {
     size_t n = json_array_size(c->layers);
     if (n == 0)
@@ -168,7 +166,7 @@ static int start_locked(berth_engine *e, struct ctr *c, const berth_start_opts *
         return berr(err, BERTH_ECONFLICT, "cannot start container %s in state %s", c->id, c->state);
 
     _cleanup_free_ char *lower = NULL;
-    int r = lower_dirs(e, c, &lower, err);
+    int r = ctr_lower_dirs(e, c, &lower, err);
     if (r < 0)
         return r;
 

@@ -527,34 +527,6 @@ static int one_arg(struct change_state *st, const char *instr, const char *rest,
     return process_word(rest, json_object_get(st->config, "Env"), out, err);
 }
 
-/* Go's path.Clean for an absolute path. */
-static char *clean_abs(const char *path)
-{
-    buf_t b = { 0 };
-    const char *p = path;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        const char *end = strchrnul(p, '/');
-        size_t n = end - p;
-        if (n == 0 || (n == 1 && *p == '.')) {
-        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            if (b.data) {
-                char *slash = memrchr(b.data, '/', b.len);
-                b.len = slash ? (size_t)(slash - b.data) : 0;
-                b.data[b.len] = '\0';
-            }
-        } else {
-            buf_append(&b, "/", 1);
-            buf_append(&b, p, n);
-        }
-        p = end;
-    }
-    if (b.len == 0)
-        buf_append(&b, "/", 1);
-    return buf_steal(&b);
-}
-
 static int do_workdir(struct change_state *st, const char *rest, berth_error *err)
 {
     _cleanup_free_ char *dir = NULL;
@@ -566,7 +538,7 @@ static int do_workdir(struct change_state *st, const char *rest, berth_error *er
         const char *cur = json_string_value(json_object_get(st->config, "WorkingDir"));
         joined = xasprintf("/%s/%s", cur ? cur : "", dir);
     }
-    _cleanup_free_ char *clean = clean_abs(joined ? joined : dir);
+    _cleanup_free_ char *clean = path_clean_abs(joined ? joined : dir);
     json_object_set_new(st->config, "WorkingDir", json_string(clean));
     return 0;
 }

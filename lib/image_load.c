@@ -439,7 +439,7 @@ int berth_image_load(berth_engine *engine, int tar_fd, berth_progress_fn progres
     if (l.dir < 0)
         r = berr_errno(err, BERTH_EINTERNAL, errno, "cannot open %s", tmp);
     if (r == 0) {
-        struct untar_opts opts = { UNTAR_NO_CHOWN, NULL };
+        struct untar_opts opts = { UNTAR_NO_CHOWN, NULL, 0, 0 };
         r = untar_extract(l.dir, tar_fd, &opts, NULL, err);
     }
     int lock = -1;

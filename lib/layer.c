@@ -109,7 +109,7 @@ static int put_from(berth_engine *e, int tmp_fd, int tar_fd, const char *expect_
         fchmod(root, 0755);
         if (lseek(blob, 0, SEEK_SET) < 0)
             return berr_errno(err, BERTH_EINTERNAL, errno, "cannot rewind layer blob");
-        struct untar_opts opts = { UNTAR_OVERLAY_WHITEOUTS, NULL };
+        struct untar_opts opts = { UNTAR_OVERLAY_WHITEOUTS, NULL, 0, 0 };
         struct untar_stats stats = { 0 };
         r = untar_extract(root, blob, &opts, &stats, err);
         if (r < 0)

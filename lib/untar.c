@@ -119,6 +119,7 @@ struct dir_fixup {
 struct untar {
     int root;
     unsigned flags;
+    unsigned uid, gid; /* UNTAR_FORCE_OWNER */
     char *base;
     struct archive *a;
     struct dir_fixup *dirs;
@@ -187,6 +188,16 @@ static int clear_leaf(struct untar *u, int parent, const char *leaf, bool new_is
     return 0;
 }
 
+static unsigned owner_uid(const struct untar *u, struct archive_entry *e)
+{
+    return u->flags & UNTAR_FORCE_OWNER ? u->uid : (unsigned)archive_entry_uid(e);
+}
+
+static unsigned owner_gid(const struct untar *u, struct archive_entry *e)
+{
+    return u->flags & UNTAR_FORCE_OWNER ? u->gid : (unsigned)archive_entry_gid(e);
+}
+
 static bool keep_xattr(const char *name)
 {
     /* Overlay's own attributes are berth's to set (whiteouts); taken from
@@ -241,7 +252,7 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
  * matters: chown clears setuid bits and file capabilities. */
 static int apply_meta_fd(struct untar *u, struct archive_entry *e, int fd, bool times)
 {
-    if (!(u->flags & UNTAR_NO_CHOWN) && fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0)
+    if (!(u->flags & UNTAR_NO_CHOWN) && fchown(fd, owner_uid(u, e), owner_gid(u, e)) < 0)
         return fail_errno(u, errno, "cannot set owner");
     if (fchmod(fd, archive_entry_mode(e) & 07777) < 0)
         return fail_errno(u, errno, "cannot set mode");
@@ -263,7 +274,7 @@ static int apply_meta_at(struct untar *u, struct archive_entry *e, int parent, c
                          bool is_symlink)
 {
     if (!(u->flags & UNTAR_NO_CHOWN) &&
-        fchownat(parent, leaf, archive_entry_uid(e), archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+        fchownat(parent, leaf, owner_uid(u, e), owner_gid(u, e), AT_SYMLINK_NOFOLLOW) < 0)
         return fail_errno(u, errno, "cannot set owner");
     if (!is_symlink &&
         fchmodat(parent, leaf, archive_entry_mode(e) & 07777, AT_SYMLINK_NOFOLLOW) < 0)
@@ -342,7 +353,7 @@ static int extract_dir(struct untar *u, struct archive_entry *e, const char *pat
         if (fd < 0)
             return fail_errno(u, errno, "cannot open directory");
     }
-    if (!(u->flags & UNTAR_NO_CHOWN) && fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0)
+    if (!(u->flags & UNTAR_NO_CHOWN) && fchown(fd, owner_uid(u, e), owner_gid(u, e)) < 0)
         return fail_errno(u, errno, "cannot set owner");
     int r = apply_xattrs(u, e, fd, -1, NULL, false);
     if (r < 0)
@@ -459,7 +470,7 @@ static int extract_whiteout(struct untar *u, struct archive_entry *e, const char
     if (mknodat(dfd, name, S_IFCHR, makedev(0, 0)) < 0)
         return fail_errno(u, errno, "cannot create whiteout");
     if (!(u->flags & UNTAR_NO_CHOWN) &&
-        fchownat(dfd, name, archive_entry_uid(e), archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+        fchownat(dfd, name, owner_uid(u, e), owner_gid(u, e), AT_SYMLINK_NOFOLLOW) < 0)
         return fail_errno(u, errno, "cannot set owner");
     return 1;
 }
@@ -564,10 +575,15 @@ static int run_extract(struct untar *u, int tar_fd, const char *base_arg)
 int untar_extract(int root_fd, int tar_fd, const struct untar_opts *opts, struct untar_stats *stats,
                   berth_error *err)
 {
-    static const struct untar_opts defaults = { 0, NULL };
+    static const struct untar_opts defaults = { 0, NULL, 0, 0 };
     if (!opts)
         opts = &defaults;
-    struct untar u = { .root = root_fd, .flags = opts->flags, .err = err, .entry = "" };
+    struct untar u = { .root = root_fd,
+                       .flags = opts->flags,
+                       .uid = opts->uid,
+                       .gid = opts->gid,
+                       .err = err,
+                       .entry = "" };
     u.base = clean_path("", opts->base ? opts->base : "");
     int r = run_extract(&u, tar_fd, opts->base);
     if (r == 0 && stats)

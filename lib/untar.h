@@ -32,6 +32,9 @@ enum untar_flags {
     /* Fail instead of replacing a directory by a non-directory or the
      * other way round (docker cp's noOverwriteDirNonDir). */
     UNTAR_NO_OVERWRITE_DIR_NONDIR = 1 << 2,
+    /* Own everything by opts->uid/gid instead of the archive's owners
+     * (docker cp -a into a container with a User). */
+    UNTAR_FORCE_OWNER = 1 << 3,
 };
 
 struct untar_opts {
@@ -40,6 +43,7 @@ struct untar_opts {
      * (resolved inside the root; it must exist), or NULL for the root.
      * Names cannot climb above it either. */
     const char *base;
+    unsigned uid, gid; /* UNTAR_FORCE_OWNER */
 };
 
 struct untar_stats {

@@ -80,6 +80,10 @@ int64_t copy_fd(int src_fd, int dst_fd);
 int set_cloexec(int fd, bool on);
 int set_nonblock(int fd, bool on);
 
+/* Go's path.Clean of "/" + path: absolute, "." and empty components
+ * dropped, ".." stopping at "/". Caller frees. */
+char *path_clean_abs(const char *path);
+
 /* Time. */
 int64_t now_ns(void);
 int64_t monotonic_ns(void);

@@ -352,3 +352,30 @@ int random_hex(char *out, size_t nbytes)
     out[2 * nbytes] = '\0';
     return 0;
 }
+
+char *path_clean_abs(const char *path)
+{
+    buf_t b = { 0 };
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *end = strchrnul(p, '/');
+        size_t n = end - p;
+        if (n == 0 || (n == 1 && *p == '.')) {
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (b.data) {
+                char *slash = memrchr(b.data, '/', b.len);
+                b.len = slash ? (size_t)(slash - b.data) : 0;
+                b.data[b.len] = '\0';
+            }
+        } else {
+            buf_append(&b, "/", 1);
+            buf_append(&b, p, n);
+        }
+        p = end;
+    }
+    if (b.len == 0)
+        buf_append(&b, "/", 1);
+    return buf_steal(&b);
+}

@@ -144,7 +144,7 @@ static void reset_dirs(void)
 static int extract(int tar_fd, unsigned flags, const char *base, berth_error *err)
 {
     int root = open(rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct untar_opts opts = { flags, base };
+    struct untar_opts opts = { flags, base, 0, 0 };
     int r = untar_extract(root, tar_fd, &opts, NULL, err);
     close(root);
     close(tar_fd);

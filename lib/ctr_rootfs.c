@@ -1,0 +1,179 @@
+/* ctr_rootfs.c - opening a container's root filesystem (see ctr_rootfs.h).
+ *
+ * berthd is multi-threaded and unshare(CLONE_NEWNS) fails in a threaded
+ * process, hence the forked child for the overlay mount. A read-only
+ * overlay stacks the container's upper directory as its top lower layer:
+ * it needs no work directory, so it never competes with the container's
+ * own read-write mount for upper/work. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ctr_rootfs.h"
+#include "engine_int.h"
+#include "errors.h"
+#include "util.h"
+
+static int send_fd(int sock, int fd)
+{
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+/* Receives a descriptor, or (no descriptor attached) the errno the child
+ * sent as its one data byte. */
+static int recv_fd(int sock)
+{
+    unsigned char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    ssize_t n;
+    do
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+        return fd;
+    }
+    return n == 1 && byte ? -(int)byte : -EIO;
+}
+
+static int child_mount(const char *mountpoint, const char *opts, bool ro)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        return errno;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return errno;
+    if (mount("overlay", mountpoint, "overlay", ro ? MS_RDONLY : 0, opts) < 0)
+        return errno;
+    int fd = open(mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? errno : -fd;
+}
+
+/* Mounts the overlay in a child's private mount namespace; *out gets the
+ * root. */
+static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, int *out, berth_error *err)
+{
+    _cleanup_free_ char *lower = NULL;
+    int r = ctr_lower_dirs(e, c, &lower, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *dir = engine_ctr_dir(e, c->id);
+    _cleanup_free_ char *opts =
+        ro ? xasprintf("lowerdir=%s/upper:%s", dir, lower)
+           : xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, dir, dir);
+    if (strlen(opts) >= 4000)
+        return berr(err, BERTH_EINTERNAL, "container %s has too many layers to mount", c->id);
+    _cleanup_free_ char *mountpoint = engine_rootfs_mountpoint(e);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return berr_errno(err, BERTH_EINTERNAL, errno, "socketpair");
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return berr_errno(err, BERTH_EINTERNAL, saved, "fork");
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        int res = child_mount(mountpoint, opts, ro);
+        if (res < 0) {
+            _exit(send_fd(sv[1], -res) == 0 ? 0 : 1);
+        } else {
+            unsigned char byte = res > 0 && res < 256 ? res : EIO;
+            _exit(write(sv[1], &byte, 1) == 1 ? 0 : 1);
+        }
+    }
+    close(sv[1]);
+    int fd = recv_fd(sv[0]);
+    close(sv[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    if (fd < 0)
+        return berr_errno(err, BERTH_EINTERNAL, -fd,
+                          "cannot mount the root filesystem of container %s", c->id);
+    *out = fd;
+    return 0;
+}
+
+/* The root as the container's processes see it. -ESRCH: no process. */
+static int open_proc_root(const struct ctr *c)
+{
+    if (c->pid <= 0)
+        return -ESRCH;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/root", c->pid);
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int ctr_rootfs_open(berth_engine *e, const char *name, enum ctr_rootfs_mode mode,
+                    struct ctr_rootfs *out, berth_error *err)
+{
+    out->c = NULL;
+    out->root = out->lock = -1;
+    int r = ctr_load_locked(e, name, &out->c, &out->lock, err);
+    if (r < 0)
+        return r;
+    if (mode != CTR_ROOTFS_IMAGE && ctr_is_running(out->c)) {
+        int fd = open_proc_root(out->c);
+        if (fd >= 0) {
+            out->root = fd;
+            return 0;
+        }
+    }
+    /* a running (or restarting) container owns its upper and work
+     * directories: another mount may only stack them read-only */
+    bool running = ctr_is_running(out->c);
+    if (mode == CTR_ROOTFS_WRITE && running)
+        r = berr(err, BERTH_ECONFLICT, "container %s is restarting: try again", name);
+    else
+        r = mount_overlay(e, out->c, mode != CTR_ROOTFS_WRITE, &out->root, err);
+    if (r < 0)
+        ctr_rootfs_close(out);
+    return r;
+}
+
+void ctr_rootfs_close(struct ctr_rootfs *r)
+{
+    if (r->root >= 0)
+        close(r->root);
+    if (r->lock >= 0)
+        close(r->lock);
+    ctr_free(r->c);
+    r->c = NULL;
+    r->root = r->lock = -1;
+}
