@@ -82,9 +82,16 @@ static int child_mount(const char *mountpoint, const char *opts, bool ro)
     return fd < 0 ? errno : -fd;
 }
 
+static void reap(pid_t pid)
+{
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+}
+
 /* Mounts the overlay in a child's private mount namespace; *out gets the
- * root. */
-static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, int *out, berth_error *err)
+ * root, *holder the socket whose closing ends the child *holder_pid. */
+static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, int *out, int *holder,
+                         pid_t *holder_pid, berth_error *err)
 {
     _cleanup_free_ char *lower = NULL;
     int r = ctr_lower_dirs(e, c, &lower, err);
@@ -98,7 +105,7 @@ static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, int *out
         return berr(err, BERTH_EINTERNAL, "container %s has too many layers to mount", c->id);
     _cleanup_free_ char *mountpoint = engine_rootfs_mountpoint(e);
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return berr_errno(err, BERTH_EINTERNAL, errno, "socketpair");
     pid_t pid = fork();
     if (pid < 0) {
@@ -108,24 +115,37 @@ static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, int *out
         return berr_errno(err, BERTH_EINTERNAL, saved, "fork");
     }
     if (pid == 0) {
-        close(sv[0]);
+        /* nothing of the parent's but the socket: a pipe end kept here
+         * would hold another request's stream open */
+        if (sv[1] != 3 && (dup2(sv[1], 3) < 0))
+            _exit(1);
+        close_range(4, ~0U, 0);
         int res = child_mount(mountpoint, opts, ro);
-        if (res < 0) {
-            _exit(send_fd(sv[1], -res) == 0 ? 0 : 1);
-        } else {
+        if (res >= 0) {
             unsigned char byte = res > 0 && res < 256 ? res : EIO;
-            _exit(write(sv[1], &byte, 1) == 1 ? 0 : 1);
+            _exit(write(3, &byte, 1) == 1 ? 0 : 1);
         }
+        if (send_fd(3, -res) < 0)
+            _exit(1);
+        /* the namespace lives on until the caller is done: on a mount
+         * whose namespace is gone every mntput takes the mount lock, and
+         * openat2 RESOLVE_IN_ROOT then fails every ".." with EAGAIN */
+        char byte;
+        while (read(3, &byte, 1) < 0 && errno == EINTR) {
+        }
+        _exit(0);
     }
     close(sv[1]);
     int fd = recv_fd(sv[0]);
-    close(sv[0]);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-    if (fd < 0)
+    if (fd < 0) {
+        close(sv[0]);
+        reap(pid);
         return berr_errno(err, BERTH_EINTERNAL, -fd,
                           "cannot mount the root filesystem of container %s", c->id);
+    }
     *out = fd;
+    *holder = sv[0];
+    *holder_pid = pid;
     return 0;
 }
 
@@ -144,7 +164,8 @@ int ctr_rootfs_open(berth_engine *e, const char *name, enum ctr_rootfs_mode mode
                     struct ctr_rootfs *out, berth_error *err)
 {
     out->c = NULL;
-    out->root = out->lock = -1;
+    out->root = out->lock = out->holder = -1;
+    out->holder_pid = 0;
     int r = ctr_load_locked(e, name, &out->c, &out->lock, err);
     if (r < 0)
         return r;
@@ -161,7 +182,8 @@ int ctr_rootfs_open(berth_engine *e, const char *name, enum ctr_rootfs_mode mode
     if (mode == CTR_ROOTFS_WRITE && running)
         r = berr(err, BERTH_ECONFLICT, "container %s is restarting: try again", name);
     else
-        r = mount_overlay(e, out->c, mode != CTR_ROOTFS_WRITE, &out->root, err);
+        r = mount_overlay(e, out->c, mode != CTR_ROOTFS_WRITE, &out->root, &out->holder,
+                          &out->holder_pid, err);
     if (r < 0)
         ctr_rootfs_close(out);
     return r;
@@ -171,9 +193,14 @@ void ctr_rootfs_close(struct ctr_rootfs *r)
 {
     if (r->root >= 0)
         close(r->root);
+    if (r->holder >= 0)
+        close(r->holder);
+    if (r->holder_pid > 0)
+        reap(r->holder_pid);
     if (r->lock >= 0)
         close(r->lock);
     ctr_free(r->c);
     r->c = NULL;
-    r->root = r->lock = -1;
+    r->root = r->lock = r->holder = -1;
+    r->holder_pid = 0;
 }

@@ -4,12 +4,14 @@
  * A running container's root is the one its processes see
  * (/proc/<pid>/root: volumes and bind mounts included). A stopped one's
  * overlay is mounted by a forked child in a private mount namespace that
- * passes the mounted root back over a socketpair and exits: nothing is
- * ever mounted in the caller's namespace, and the descriptor keeps the
- * mount alive until it is closed. Every path under the root is then
+ * passes the mounted root back over a socketpair and stays until the
+ * caller is done (ctr_rootfs_close): nothing is ever mounted in the
+ * caller's namespace. Every path under the root is then
  * resolved with inroot_open (openat2 RESOLVE_IN_ROOT). */
 #ifndef BERTH_CTR_ROOTFS_H
 #define BERTH_CTR_ROOTFS_H
+
+#include <sys/types.h>
 
 #include <berth/engine.h>
 #include <berth/error.h>
@@ -25,8 +27,10 @@ enum ctr_rootfs_mode {
 
 struct ctr_rootfs {
     struct ctr *c;
-    int root; /* O_PATH directory descriptor of the root */
-    int lock; /* the container's lock, held until ctr_rootfs_close */
+    int root;         /* O_PATH directory descriptor of the root */
+    int lock;         /* the container's lock, held until ctr_rootfs_close */
+    int holder;       /* socket to the child holding the mount namespace */
+    pid_t holder_pid; /* that child, or 0 */
 };
 
 /* Loads the container by name under its lock and opens its root. The

@@ -198,3 +198,161 @@ def test_export(box):
     assert names == sorted(names, key=lambda n: n.encode().split(b"/")) or True
     assert t.extractfile("data/sub/g").read() == b"deep\n"
     assert b"".join(box.export()) == data  # reproducible
+
+
+# ---- escapes: the host must stay untouched ------------------------------------
+
+def test_escaping_entries_stay_inside(box):
+    tag = f"berth-escape-{os.getpid()}-{time.time_ns()}"
+    host_paths = [f"/tmp/{tag}-dotdot", f"/tmp/{tag}-abs", f"/tmp/{tag}-sym", f"/{tag}-sym"]
+    shadow = os.stat("/etc/shadow")
+    try:
+        tar = make_tar([
+            (f"../../../../../../tmp/{tag}-dotdot", "file", b"dotdot"),
+            (f"/tmp/{tag}-abs", "file", b"abs"),
+            ("esc", "symlink", "/"),
+            (f"esc/tmp/{tag}-sym", "file", b"sym"),
+            ("up", "symlink", "../../../../../.."),
+            (f"up/{tag}-sym", "file", b"sym2"),
+        ])
+        assert box.put_archive("/data", tar)
+        for p in host_paths:
+            assert not os.path.exists(p), f"{p} was written on the host"
+        # ".." stops at the target directory, a leading "/" is dropped, and
+        # the symlinks resolve inside the container's root
+        assert read_back(box, f"/data/tmp/{tag}-dotdot") == b"dotdot"
+        assert read_back(box, f"/data/tmp/{tag}-abs") == b"abs"
+        assert read_back(box, f"/tmp/{tag}-sym") == b"sym"
+        assert read_back(box, f"/{tag}-sym") == b"sym2"
+        # a hard link to the host's /etc/shadow: a missing target under /data
+        with pytest.raises(docker.errors.APIError) as e:
+            box.put_archive("/data", make_tar([("hl", "hardlink", "/etc/shadow")]))
+        assert e.value.response.status_code == 400
+        with pytest.raises(docker.errors.APIError):
+            box.put_archive("/data", make_tar([("hl2", "hardlink", "../../../../etc/shadow")]))
+        # into "/" it is the container's own /etc/shadow
+        assert box.put_archive("/", make_tar([("hl3", "hardlink", "/etc/shadow")]))
+        assert read_back(box, "/hl3") == b"container-shadow\n"
+        after = os.stat("/etc/shadow")
+        assert (after.st_ino, after.st_nlink, after.st_mtime_ns) == \
+            (shadow.st_ino, shadow.st_nlink, shadow.st_mtime_ns)
+    finally:
+        for p in host_paths:
+            if os.path.lexists(p):
+                os.unlink(p)
+
+
+@pytest.fixture
+def racer(daemon):
+    """A container swapping /race/d between a directory and a symlink to /
+    as fast as it can."""
+    c = daemon.client.containers.run(
+        "busybox", ["sh", "-c", "mkdir -p /race/d; touch /ready; while :; do"
+                    " rm -rf /race/d; ln -s / /race/d; rm -f /race/d; mkdir /race/d;"
+                    " echo inner > /race/d/inner; done"], detach=True, name="racer")
+    deadline = time.time() + 20
+    while c.exec_run(["test", "-e", "/ready"]).exit_code != 0:
+        assert time.time() < deadline
+        time.sleep(0.05)
+    return c
+
+
+def test_directory_swapped_for_symlink_during_copies(racer):
+    tag = f"berth-race-{os.getpid()}-{time.time_ns()}"
+    secret = f"/tmp/{tag}-secret"
+    with open(secret, "w") as f:
+        f.write("host-only " + tag)
+    planted = [f"/{tag}", f"/tmp/{tag}", f"/{tag}-in"]
+    try:
+        end = time.time() + 4
+        rounds = 0
+        while time.time() < end:
+            rounds += 1
+            for path in ["/race", "/race/d", "/race/d/", f"/race/d{secret}", "/race/d/tmp/"]:
+                try:
+                    stream, _ = racer.get_archive(path)
+                    data = b"".join(stream)
+                except docker.errors.APIError as e:
+                    assert e.response.status_code in (400, 404), e
+                    continue
+                assert ("host-only " + tag).encode() not in data
+            for path in ["/race/d", "/race/d/tmp"]:
+                try:
+                    racer.put_archive(path, make_tar([(tag, "file", b"x"), (f"sub/{tag}-in", "file", b"y")]))
+                except docker.errors.APIError as e:
+                    assert e.response.status_code in (400, 404), e
+        assert rounds > 3
+        for p in planted + [f"/sub/{tag}-in", f"/tmp/sub/{tag}-in"]:
+            assert not os.path.exists(p), f"{p} was written on the host"
+    finally:
+        os.unlink(secret)
+        for p in planted + [f"/sub/{tag}-in", f"/tmp/sub/{tag}-in"]:
+            if os.path.lexists(p):
+                os.unlink(p)
+
+
+# ---- docker cp --------------------------------------------------------------
+
+def test_docker_cp_both_ways(box, daemon, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    daemon.docker("cp", "box:/data/f.txt", str(out))
+    assert (out / "f.txt").read_bytes() == b"hello\n"
+    daemon.docker("cp", "box:/data", str(out / "copy"))
+    assert (out / "copy" / "sub" / "g").read_bytes() == b"deep\n"
+    assert os.readlink(out / "copy" / "link") == "/data/f.txt"
+    daemon.docker("cp", "-L", "box:/data/link", str(out / "followed"))
+    assert (out / "followed").read_bytes() == b"hello\n"
+    src = tmp_path / "in dir"
+    (src / "nested").mkdir(parents=True)
+    (src / "nested" / "n.txt").write_bytes(b"nested\n")
+    daemon.docker("cp", str(src), "box:/data/")
+    assert read_back(box, "/data/in dir/nested/n.txt") == b"nested\n"
+    daemon.docker("cp", str(src / "nested" / "n.txt"), "box:/data/renamed.txt")
+    assert read_back(box, "/data/renamed.txt") == b"nested\n"
+    # "-" is a tar on stdin / stdout
+    p = subprocess.run(["docker", "-H", daemon.url, "cp", "box:/data/sub", "-"], capture_output=True,
+                       env=dict(os.environ, DOCKER_CONFIG=str(tmp_path / "dcfg")))
+    assert p.returncode == 0, p.stderr
+    assert tarfile.open(fileobj=io.BytesIO(p.stdout)).getnames() == ["sub", "sub/g"]
+    p = subprocess.run(["docker", "-H", daemon.url, "cp", "-", "box:/data"],
+                       input=make_tar([("from-stdin", "file", b"stdin")]), capture_output=True,
+                       env=dict(os.environ, DOCKER_CONFIG=str(tmp_path / "dcfg")))
+    assert p.returncode == 0, p.stderr
+    assert read_back(box, "/data/from-stdin") == b"stdin"
+    r = daemon.docker("cp", "box:/nope", str(out), check=False)
+    assert r.returncode != 0 and "Could not find the file /nope in container box" in r.stderr
+
+
+def test_docker_export(box, daemon, tmp_path):
+    daemon.docker("export", "-o", str(tmp_path / "e.tar"), "box")
+    t = tarfile.open(tmp_path / "e.tar")
+    assert t.extractfile("data/f.txt").read() == b"hello\n"
+    assert (tmp_path / "e.tar").read_bytes() == b"".join(box.export())
+
+
+def test_big_file_in_and_out(daemon, tmp_path):
+    c = daemon.client.containers.create("busybox", ["true"], name="big")
+    src = tmp_path / "big.bin"
+    h = hashlib.sha256()
+    chunk = os.urandom(64 << 20)
+    with open(src, "wb") as f:
+        for i in range(16):  # 1 GiB
+            block = chunk[i:] + chunk[:i]
+            f.write(block)
+            h.update(block)
+    daemon.docker("cp", str(src), "big:/big.bin", timeout=120)
+    src.unlink()
+    out = tmp_path / "back"
+    out.mkdir()
+    daemon.docker("cp", "big:/big.bin", str(out), timeout=120)
+    h2 = hashlib.sha256()
+    with open(out / "big.bin", "rb") as f:
+        while True:
+            b = f.read(16 << 20)
+            if not b:
+                break
+            h2.update(b)
+    assert os.path.getsize(out / "big.bin") == 1 << 30
+    assert h2.hexdigest() == h.hexdigest()
+    c.remove()
