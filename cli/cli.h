@@ -39,6 +39,12 @@ void cmd_usage(const struct cmd *cmd, const struct opt *opts, FILE *out);
 int cli_fail(const berth_error *err);
 int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* -o FILE (output.c): the descriptor to write to (stdout without -o,
+ * refused on a terminal; -1 and a message on failure), then the exit
+ * status, FILE renamed into place only when r is 0. */
+int cli_output_open(const char *output, char **tmp);
+int cli_output_finish(int fd, const char *output, const char *tmp, int r, const berth_error *err);
+
 /* Tables aligned like Go's tabwriter (padding 3). */
 struct table;
 struct table *table_new(size_t ncols);
@@ -70,6 +76,8 @@ const struct cmd *cli_find_subcmd(const char *name);
 
 /* The verbs. */
 int cmd_run(berth_engine *e, int argc, char **argv);
+int cmd_cp(berth_engine *e, int argc, char **argv);
+int cmd_export(berth_engine *e, int argc, char **argv);
 int cmd_create(berth_engine *e, int argc, char **argv);
 int cmd_start(berth_engine *e, int argc, char **argv);
 int cmd_stop(berth_engine *e, int argc, char **argv);

@@ -206,29 +206,13 @@ int cmd_save(berth_engine *e, int argc, char **argv)
         fprintf(stderr, "\"berth save\" requires at least 1 argument.\n");
         return 1;
     }
-    int fd = STDOUT_FILENO;
     _cleanup_free_ char *tmp = NULL;
-    if (output) {
-        tmp = xasprintf("%s.tmp%d", output, (int)getpid());
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-            return cli_failf("open %s: %s", output, strerror(errno));
-    } else if (isatty(STDOUT_FILENO)) {
-        return cli_failf("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-    }
+    int fd = cli_output_open(output, &tmp);
+    if (fd < 0)
+        return 1;
     berth_error err = BERTH_ERROR_INIT;
     int r = berth_image_save(e, (const char *const *)pos, strv_length(pos), fd, &err);
-    if (output) {
-        if (close(fd) < 0 && r == 0)
-            r = -1;
-        if (r == 0 && rename(tmp, output) < 0)
-            return cli_failf("rename %s: %s", output, strerror(errno));
-        if (r < 0)
-            unlink(tmp);
-    }
-    if (r < 0)
-        return cli_fail(&err);
-    return 0;
+    return cli_output_finish(fd, output, tmp, r, &err);
 }
 
 int cmd_rmi(berth_engine *e, int argc, char **argv)

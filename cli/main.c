@@ -36,6 +36,12 @@ static const struct cmd cmds[] = {
       "Display a live stream of container(s) resource usage statistics", false },
     { "top", cmd_top, "CONTAINER [ps OPTIONS]", "Display the running processes of a container",
       false },
+    { "cp", cmd_cp,
+      "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
+      "       berth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+      "Copy files/folders between a container and the local filesystem", false },
+    { "export", cmd_export, "[OPTIONS] CONTAINER",
+      "Export a container's filesystem as a tar archive", false },
     { "inspect", cmd_inspect, "[OPTIONS] NAME|ID [NAME|ID...]",
       "Return low-level information on containers or images", false },
     { "images", cmd_images, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", false },

@@ -28,6 +28,7 @@
 #include <berth/archive.h>
 
 #include "container.h"
+#include "container_archive.h"
 #include "container_config.h"
 #include "ctr_rootfs.h"
 #include "engine_int.h"
@@ -274,7 +275,8 @@ static int write_tree(int out_fd, int parent, const char *leaf, const char *name
 }
 
 static int get_locked(berth_engine *e, struct ctr_rootfs *rfs, const struct cpath *p, int out_fd,
-                      void (*on_stat)(void *ud, const char *stat_json), void *ud, berth_error *err)
+                      const char *top, void (*on_stat)(void *ud, const char *stat_json), void *ud,
+                      berth_error *err)
 {
     _cleanup_close_ int dirfd = -1;
     struct stat st;
@@ -289,12 +291,18 @@ static int get_locked(berth_engine *e, struct ctr_rootfs *rfs, const struct cpat
         return 0; /* a stat only */
     record_event(e, rfs->c->id, "archive-path");
     bool self = !*p->base || strcmp(p->base, ".") == 0;
-    return write_tree(out_fd, dirfd, self ? NULL : p->base, p->name, err);
+    return write_tree(out_fd, dirfd, self ? NULL : p->base, top ? top : p->name, err);
 }
 
 int berth_container_archive_get(berth_engine *e, const char *name, const char *path, int out_fd,
                                 void (*on_stat)(void *ud, const char *stat_json), void *ud,
                                 berth_error *err)
+{
+    return archive_get_as(e, name, path, out_fd, NULL, on_stat, ud, err);
+}
+
+int archive_get_as(berth_engine *e, const char *name, const char *path, int out_fd, const char *top,
+                   void (*on_stat)(void *ud, const char *stat_json), void *ud, berth_error *err)
 {
     struct cpath p;
     int r = cpath_parse(name, path, &p, err);
@@ -303,7 +311,7 @@ int berth_container_archive_get(berth_engine *e, const char *name, const char *p
     struct ctr_rootfs rfs;
     r = ctr_rootfs_open(e, name, CTR_ROOTFS_READ, &rfs, err);
     if (r == 0) {
-        r = get_locked(e, &rfs, &p, out_fd, on_stat, ud, err);
+        r = get_locked(e, &rfs, &p, out_fd, top, on_stat, ud, err);
         ctr_rootfs_close(&rfs);
     }
     cpath_clear(&p);
@@ -324,7 +332,7 @@ int berth_container_export(berth_engine *e, const char *name, int out_fd, berth_
 
 /* ---- PUT ------------------------------------------------------------- */
 
-static int spool_open(berth_engine *e, berth_error *err)
+int archive_spool_open(berth_engine *e, berth_error *err)
 {
     _cleanup_free_ char *tmp = xasprintf("%s/tmp", e->root);
     mkdir(tmp, 0700);
@@ -436,7 +444,7 @@ int berth_container_archive_put(berth_engine *e, const char *name, const char *p
     /* the container must exist before its upload is read */
     _cleanup_ctr_ struct ctr *c = NULL;
     r = ctr_load(e, name, &c, err);
-    _cleanup_close_ int spool = r < 0 ? -1 : spool_open(e, err);
+    _cleanup_close_ int spool = r < 0 ? -1 : archive_spool_open(e, err);
     if (r == 0 && spool < 0)
         r = spool;
     int64_t size = 0;

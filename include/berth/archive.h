@@ -72,6 +72,22 @@ int berth_container_archive_put(berth_engine *engine, const char *name, const ch
  * times, user or group names. */
 int berth_container_export(berth_engine *engine, const char *name, int out_fd, berth_error *err);
 
+/* docker cp from a container to the host: src (in the container) is
+ * copied to host_dest. An existing directory host_dest receives src under
+ * its own name ("src/." : its content); otherwise host_dest is created or
+ * replaced (files) as the copy. follow_link (-L): a symlink src is
+ * followed inside the container. Files get the caller's owner. */
+int berth_container_copy_from(berth_engine *engine, const char *name, const char *src,
+                              const char *host_dest, bool follow_link, berth_error *err);
+
+/* docker cp from the host into a container, by the same rules; the
+ * container side goes through berth_container_archive_put. follow_link
+ * (-L): a symlink host_src is followed. copy_uid_gid (-a): see
+ * berth_archive_put_opts. */
+int berth_container_copy_to(berth_engine *engine, const char *name, const char *host_src,
+                            const char *dest, bool follow_link, bool copy_uid_gid,
+                            berth_error *err);
+
 #ifdef __cplusplus
 }
 #endif

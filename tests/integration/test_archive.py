@@ -16,6 +16,8 @@ import time
 import docker
 import pytest
 
+from test_dockerpy import py7, run_py7  # noqa: F401 (a fixture)
+
 
 def make_tar(entries, fmt=tarfile.PAX_FORMAT):
     """entries: (name, kind, data_or_target) with kind file/dir/symlink/hardlink."""
@@ -356,3 +358,73 @@ def test_big_file_in_and_out(daemon, tmp_path):
     assert os.path.getsize(out / "big.bin") == 1 << 30
     assert h2.hexdigest() == h.hexdigest()
     c.remove()
+
+
+# ---- berth cp / berth export (the daemonless CLI) ----------------------------
+
+def test_berth_cp_and_export(bb, tmp_path):
+    bb("run", "-d", "--name", "cc", "busybox", "sh", "-c",
+       "mkdir -p /d/s && echo one > /d/s/f && ln -s /d/s/f /d/l && touch /ready && exec sleep 1000")
+    deadline = time.time() + 20
+    while bb("exec", "cc", "test", "-e", "/ready", check=False).returncode != 0:
+        assert time.time() < deadline
+        time.sleep(0.05)
+    for state in ["running", "stopped"]:
+        if state == "stopped":
+            bb("stop", "-t", "0", "cc")
+        out = tmp_path / state
+        out.mkdir()
+        bb("cp", "cc:/d", str(out))
+        assert (out / "d" / "s" / "f").read_bytes() == b"one\n"
+        assert os.readlink(out / "d" / "l") == "/d/s/f"
+        bb("cp", "cc:/d/s/.", str(out / "contents"))
+        assert os.listdir(out / "contents") == ["f"]
+        bb("cp", "-L", "cc:/d/l", str(out / "followed"))
+        assert (out / "followed").read_bytes() == b"one\n"
+        p = bb("cp", "cc:/d/s", "-", binary=True)
+        assert tarfile.open(fileobj=io.BytesIO(p.stdout)).getnames() == ["s", "s/f"]
+        src = tmp_path / f"src-{state}"
+        src.mkdir()
+        (src / "x.txt").write_bytes(b"x\n")
+        bb("cp", str(src), "cc:/d/")
+        bb("cp", str(src / "x.txt"), "cc:/d/y.txt")
+        bb("cp", "-", "cc:/d", input=make_tar([("z.txt", "file", b"z\n")]), binary=True)
+        back = tmp_path / f"back-{state}"
+        bb("cp", "cc:/d", str(back))
+        assert (back / src.name / "x.txt").read_bytes() == b"x\n"
+        assert (back / "y.txt").read_bytes() == b"x\n"
+        assert (back / "z.txt").read_bytes() == b"z\n"
+        p = bb("cp", "cc:/nope", str(out), check=False)
+        assert p.returncode != 0 and "Could not find the file /nope in container cc" in p.stderr
+        bb("export", "-o", str(tmp_path / f"{state}.tar"), "cc")
+        t = tarfile.open(tmp_path / f"{state}.tar")
+        assert t.extractfile("d/z.txt").read() == b"z\n"
+    # the same content, the same bytes
+    assert (tmp_path / "stopped.tar").read_bytes() == bb("export", "cc", binary=True).stdout
+    p = bb("cp", "cc:/d", str(tmp_path / "x"), "extra", check=False)
+    assert p.returncode != 0
+
+
+# ---- docker-py 7 --------------------------------------------------------------
+
+def test_dockerpy7_archive(daemon, py7):
+    c = daemon.client.containers.run("busybox", ["sleep", "1000"], detach=True, name="seven")
+    r = run_py7(py7, daemon, """
+        import docker, io, json, sys, tarfile
+        cl = docker.DockerClient(base_url=sys.argv[1], timeout=60)
+        c = cl.containers.get("seven")
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as t:
+            ti = tarfile.TarInfo("hello.txt"); ti.size = 3
+            t.addfile(ti, io.BytesIO(b"hi\\n"))
+        ok = c.put_archive("/tmp", buf.getvalue())
+        stream, stat = c.get_archive("/tmp/hello.txt")
+        t = tarfile.open(fileobj=io.BytesIO(b"".join(stream)))
+        exp = tarfile.open(fileobj=io.BytesIO(b"".join(c.export())))
+        print(json.dumps({"ok": ok, "stat": stat, "data": t.extractfile("hello.txt").read().decode(),
+                          "exported": exp.extractfile("tmp/hello.txt").read().decode()}))
+    """)
+    assert r["ok"] is True
+    assert r["stat"]["name"] == "hello.txt" and r["stat"]["size"] == 3
+    assert r["data"] == r["exported"] == "hi\n"
+    c.remove(force=True)
