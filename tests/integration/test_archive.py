@@ -428,3 +428,32 @@ def test_dockerpy7_archive(daemon, py7):
     assert r["stat"]["name"] == "hello.txt" and r["stat"]["size"] == 3
     assert r["data"] == r["exported"] == "hi\n"
     c.remove(force=True)
+
+
+def test_put_options_copy_uid_gid_and_no_overwrite(daemon, tmp_path):
+    c = daemon.client.containers.create("busybox", ["true"], name="opts", user="nobody")
+    api = daemon.client.api
+    url = api._url("/containers/{0}/archive", c.id)
+    tar = make_tar([("owned.txt", "file", b"o")])
+    r = api._put(url, params={"path": "/tmp", "copyUIDGID": "1"}, data=tar)
+    assert r.status_code == 200, r.text
+    r = api._put(url, params={"path": "/tmp"}, data=make_tar([("kept.txt", "file", b"k")]))
+    assert r.status_code == 200, r.text
+    stream, _ = c.get_archive("/tmp")
+    t, _ = read_tar(stream)
+    assert (t.getmember("tmp/owned.txt").uid, t.getmember("tmp/owned.txt").gid) == (65534, 65534)
+    assert t.getmember("tmp/kept.txt").uid == 0
+    # a directory over a file: refused with noOverwriteDirNonDir, done without
+    dir_tar = make_tar([("owned.txt", "dir", None)])
+    r = api._put(url, params={"path": "/tmp", "noOverwriteDirNonDir": "true"}, data=dir_tar)
+    assert r.status_code == 400 and "cannot overwrite" in r.json()["message"]
+    r = api._put(url, params={"path": "/tmp", "noOverwriteDirNonDir": "false"}, data=dir_tar)
+    assert r.status_code == 200
+    _, stat = c.get_archive("/tmp/owned.txt")
+    assert stat["mode"] & (1 << 31)
+    r = api._put(url, params={"path": ""}, data=tar)
+    assert r.status_code == 400
+    r = api._put(api._url("/containers/{0}/archive", "nosuch"), params={"path": "/tmp"}, data=tar)
+    assert r.status_code == 404 and "No such container" in r.json()["message"]
+    assert daemon.client.ping()
+    c.remove()
