@@ -12,20 +12,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "check.h"
 #include "tar_tree.h"
 #include "util.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);               \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static void make_tree(const char *dir, bool reversed)
 {
@@ -108,7 +97,7 @@ int main(void)
     buf_t x = archive_of(one, ""), y = archive_of(two, "");
     CHECK(x.len == y.len && memcmp(x.data, y.data, x.len) == 0, "export not reproducible");
     _cleanup_free_ char *lx = listing(&x);
-    CHECK(strcmp(lx, "a.txt b.txt sub/ sub/deep sub/hard=>a.txt sub/up->/ ") == 0, "%s", lx);
+    CHECK_STR(lx, "a.txt b.txt sub/ sub/deep sub/hard=>a.txt sub/up->/ ");
     buf_t z = archive_of(one, "top");
     _cleanup_free_ char *lz = listing(&z);
     CHECK(strcmp(lz, "top/ top/a.txt top/b.txt top/sub/ top/sub/deep top/sub/hard=>top/a.txt "
@@ -122,7 +111,5 @@ int main(void)
     buf_free(&z);
     buf_free(&r);
     rm_rf(base);
-    if (failures)
-        fprintf(stderr, "%d failure(s)\n", failures);
-    return failures ? 1 : 0;
+    return check_exit();
 }
