@@ -4,7 +4,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -14,6 +16,10 @@
 #include "errors.h"
 #include "tar_tree.h"
 #include "util.h"
+
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
 
 #define DATA_CHUNK (1 << 20)
 #define MAX_DEPTH  512
@@ -157,8 +163,32 @@ static char *child_name(const char *name, const char *child)
     return xasprintf("%s/%s", name, child);
 }
 
+/* The kernel's views (/proc, /sys, ... of a running container): archived
+ * as the empty directories they are mounted on, never read through. */
+static bool pseudo_fs(int dfd)
+{
+    struct statfs sf;
+    if (fstatfs(dfd, &sf) < 0)
+        return false;
+    switch ((unsigned long)sf.f_type) {
+    case PROC_SUPER_MAGIC:
+    case SYSFS_MAGIC:
+    case DEVPTS_SUPER_MAGIC:
+    case MQUEUE_MAGIC:
+    case CGROUP_SUPER_MAGIC:
+    case CGROUP2_SUPER_MAGIC:
+    case DEBUGFS_MAGIC:
+    case TRACEFS_MAGIC:
+    case SECURITYFS_MAGIC:
+    case BPF_FS_MAGIC: return true;
+    default: return false;
+    }
+}
+
 static int add_children(struct tar_tree *t, int dfd, const char *name, int depth)
 {
+    if (pseudo_fs(dfd))
+        return 0;
     if (depth > MAX_DEPTH)
         return berr(t->err, BERTH_EINTERNAL, "cannot archive %s: too deep", name);
     int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);

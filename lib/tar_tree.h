@@ -7,7 +7,9 @@
  * a value (long or non-ASCII names, big sizes or ids), mtime in whole
  * seconds, no atime/ctime, no user or group names, sizes of directories
  * and links 0. Files with several links become hard link entries to the
- * first name written. Sockets are skipped, as Docker does. */
+ * first name written. Sockets are skipped, as Docker does; directories
+ * of the kernel's file systems (proc, sysfs, cgroup, ...) are written
+ * without their content. */
 #ifndef BERTH_TAR_TREE_H
 #define BERTH_TAR_TREE_H
 

@@ -457,3 +457,14 @@ def test_put_options_copy_uid_gid_and_no_overwrite(daemon, tmp_path):
     assert r.status_code == 404 and "No such container" in r.json()["message"]
     assert daemon.client.ping()
     c.remove()
+
+
+def test_get_archive_of_the_root(box):
+    stream, stat = box.get_archive("/")
+    assert stat["name"] == "/" and stat["mode"] & (1 << 31)
+    t, _ = read_tar(stream)
+    names = t.getnames()
+    assert "/data/f.txt" in names and "/bin/busybox" in names
+    # the kernel's views are their empty mount points, never read through
+    assert not [n for n in names if n.startswith("/proc/") or n.startswith("/sys/")]
+    assert t.extractfile("/etc/shadow").read() == b"container-shadow\n"
