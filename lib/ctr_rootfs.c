@@ -14,7 +14,10 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/openat2.h>
+#include <jansson.h>
 #include <unistd.h>
 
 #include "ctr_rootfs.h"
@@ -70,7 +73,98 @@ static int recv_fd(int sock)
     return n == 1 && byte ? -(int)byte : -EIO;
 }
 
-static int child_mount(const char *mountpoint, const char *opts, bool ro)
+#define MAX_BINDS 128
+
+/* The container's volumes and bind mounts, shallowest first, prepared
+ * before the fork (the child of a threaded process must not allocate). */
+struct binds {
+    const char *src[MAX_BINDS], *dst[MAX_BINDS];
+    bool rw[MAX_BINDS];
+    size_t n;
+};
+
+static size_t depth(const char *p)
+{
+    size_t d = 0;
+    for (; *p; p++)
+        d += *p == '/';
+    return d;
+}
+
+static void collect_binds(const struct ctr *c, struct binds *b)
+{
+    b->n = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(c->mounts, i, m)
+    {
+        const char *src = json_string_value(json_object_get(m, "Source"));
+        const char *dst = json_string_value(json_object_get(m, "Destination"));
+        if (!src || !dst || b->n == MAX_BINDS)
+            continue;
+        size_t k = b->n++;
+        /* insertion by depth, stable */
+        while (k > 0 && depth(b->dst[k - 1]) > depth(dst)) {
+            b->src[k] = b->src[k - 1];
+            b->dst[k] = b->dst[k - 1];
+            b->rw[k] = b->rw[k - 1];
+            k--;
+        }
+        b->src[k] = src;
+        b->dst[k] = dst;
+        b->rw[k] = json_is_true(json_object_get(m, "RW"));
+    }
+}
+
+/* "/proc/self/fd/N" without allocating. */
+static void fd_path(int fd, char *buf)
+{
+    char digits[16];
+    int n = 0;
+    do
+        digits[n++] = '0' + fd % 10;
+    while ((fd /= 10) > 0);
+    memcpy(buf, "/proc/self/fd/", 14);
+    for (int i = 0; i < n; i++)
+        buf[14 + i] = digits[n - 1 - i];
+    buf[14 + n] = '\0';
+}
+
+/* Mounts one volume or bind over its destination inside the root (found
+ * with RESOLVE_IN_ROOT; a destination that does not exist yet, in a
+ * container never started, is left out). Returns 0 or an errno. */
+static int child_bind(int root, const char *src, const char *dst, bool rw)
+{
+    struct open_how how = { 0 };
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long t = syscall(SYS_openat2, root, dst, &how, sizeof how);
+    if (t < 0)
+        return errno == ENOENT ? 0 : errno;
+    /* a symlink planted at the destination is not mounted over: the
+     * mount would follow it outside the root */
+    struct stat st;
+    if (fstat((int)t, &st) < 0 || S_ISLNK(st.st_mode)) {
+        close((int)t);
+        return 0;
+    }
+    char path[32];
+    fd_path((int)t, path);
+    int r = mount(src, path, NULL, MS_BIND | MS_REC, NULL) < 0 ? errno : 0;
+    close((int)t);
+    if (r || rw)
+        return r;
+    /* read-only: remount the new mount, reached through its root */
+    t = syscall(SYS_openat2, root, dst, &how, sizeof how);
+    if (t < 0)
+        return errno;
+    fd_path((int)t, path);
+    r = mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0 ? errno : 0;
+    close((int)t);
+    return r;
+}
+
+static int child_mount(const char *mountpoint, const char *opts, bool ro, const struct binds *b)
 {
     if (unshare(CLONE_NEWNS) < 0)
         return errno;
@@ -79,7 +173,14 @@ static int child_mount(const char *mountpoint, const char *opts, bool ro)
     if (mount("overlay", mountpoint, "overlay", ro ? MS_RDONLY : 0, opts) < 0)
         return errno;
     int fd = open(mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    return fd < 0 ? errno : -fd;
+    if (fd < 0)
+        return errno;
+    for (size_t i = 0; i < b->n; i++) {
+        int r = child_bind(fd, b->src[i], b->dst[i], b->rw[i]);
+        if (r)
+            return r;
+    }
+    return -fd;
 }
 
 static void reap(pid_t pid)
@@ -90,9 +191,13 @@ static void reap(pid_t pid)
 
 /* Mounts the overlay in a child's private mount namespace; *out gets the
  * root, *holder the socket whose closing ends the child *holder_pid. */
-static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, int *out, int *holder,
-                         pid_t *holder_pid, berth_error *err)
+static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, bool with_binds, int *out,
+                         int *holder, pid_t *holder_pid, berth_error *err)
 {
+    struct binds b;
+    collect_binds(c, &b);
+    if (!with_binds)
+        b.n = 0;
     _cleanup_free_ char *lower = NULL;
     int r = ctr_lower_dirs(e, c, &lower, err);
     if (r < 0)
@@ -120,7 +225,7 @@ static int mount_overlay(berth_engine *e, const struct ctr *c, bool ro, int *out
         if (sv[1] != 3 && (dup2(sv[1], 3) < 0))
             _exit(1);
         close_range(4, ~0U, 0);
-        int res = child_mount(mountpoint, opts, ro);
+        int res = child_mount(mountpoint, opts, ro, &b);
         if (res >= 0) {
             unsigned char byte = res > 0 && res < 256 ? res : EIO;
             _exit(write(3, &byte, 1) == 1 ? 0 : 1);
@@ -182,8 +287,8 @@ int ctr_rootfs_open(berth_engine *e, const char *name, enum ctr_rootfs_mode mode
     if (mode == CTR_ROOTFS_WRITE && running)
         r = berr(err, BERTH_ECONFLICT, "container %s is restarting: try again", name);
     else
-        r = mount_overlay(e, out->c, mode != CTR_ROOTFS_WRITE, &out->root, &out->holder,
-                          &out->holder_pid, err);
+        r = mount_overlay(e, out->c, mode != CTR_ROOTFS_WRITE, mode != CTR_ROOTFS_IMAGE, &out->root,
+                          &out->holder, &out->holder_pid, err);
     if (r < 0)
         ctr_rootfs_close(out);
     return r;

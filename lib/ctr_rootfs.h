@@ -5,8 +5,9 @@
  * (/proc/<pid>/root: volumes and bind mounts included). A stopped one's
  * overlay is mounted by a forked child in a private mount namespace that
  * passes the mounted root back over a socketpair and stays until the
- * caller is done (ctr_rootfs_close): nothing is ever mounted in the
- * caller's namespace. Every path under the root is then
+ * caller is done (ctr_rootfs_close), with the container's volumes and
+ * bind mounts mounted over it there as the container would see them:
+ * nothing is ever mounted in the caller's namespace. Every path under the root is then
  * resolved with inroot_open (openat2 RESOLVE_IN_ROOT). */
 #ifndef BERTH_CTR_ROOTFS_H
 #define BERTH_CTR_ROOTFS_H
@@ -19,8 +20,10 @@
 #include "container.h"
 
 enum ctr_rootfs_mode {
-    CTR_ROOTFS_READ,  /* the container's view; stopped: a read-only overlay */
-    CTR_ROOTFS_WRITE, /* the container's view; stopped: its read-write overlay */
+    CTR_ROOTFS_READ,  /* the container's view; stopped: a read-only overlay
+                       * and its volumes */
+    CTR_ROOTFS_WRITE, /* the container's view; stopped: its read-write
+                       * overlay and its volumes */
     CTR_ROOTFS_IMAGE, /* always its own overlay, read-only, without mounts
                        * (docker export) */
 };

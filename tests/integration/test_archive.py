@@ -468,3 +468,24 @@ def test_get_archive_of_the_root(box):
     # the kernel's views are their empty mount points, never read through
     assert not [n for n in names if n.startswith("/proc/") or n.startswith("/sys/")]
     assert t.extractfile("/etc/shadow").read() == b"container-shadow\n"
+
+
+def test_volumes_of_a_stopped_container(daemon):
+    api = daemon.client.api
+    cid = api.create_container("busybox", ["sh", "-c", "echo inside > /vol/v.txt"], volumes=["/vol"],
+                               name="vols")["Id"]
+    c = daemon.client.containers.get(cid)
+    c.start()
+    assert c.wait()["StatusCode"] == 0
+    c.reload()
+    (m,) = c.attrs["Mounts"]
+    assert m["Destination"] == "/vol"
+    assert open(os.path.join(m["Source"], "v.txt"), "rb").read() == b"inside\n"
+    # the stopped container's volume is where it was while it ran
+    assert read_back(c, "/vol/v.txt") == b"inside\n"
+    assert c.put_archive("/vol", make_tar([("put.txt", "file", b"put\n")]))
+    assert open(os.path.join(m["Source"], "put.txt"), "rb").read() == b"put\n"
+    # export is the container's own file system: volumes are not in it
+    names = tarfile.open(fileobj=io.BytesIO(b"".join(c.export()))).getnames()
+    assert "vol/v.txt" not in names and "vol/put.txt" not in names
+    c.remove(v=True)
