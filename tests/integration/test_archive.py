@@ -456,6 +456,10 @@ def test_put_options_copy_uid_gid_and_no_overwrite(daemon, tmp_path):
     r = api._put(api._url("/containers/{0}/archive", "nosuch"), params={"path": "/tmp"}, data=tar)
     assert r.status_code == 404 and "No such container" in r.json()["message"]
     assert daemon.client.ping()
+    list(c.export())
+    actions = [ev["Action"] for ev in daemon.client.events(
+        since=0, until=int(time.time()) + 1, decode=True, filters={"container": c.id})]
+    assert {"extract-to-dir", "archive-path", "export"} <= set(actions), actions
     c.remove()
 
 
