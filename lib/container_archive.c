@@ -9,7 +9,8 @@
  * and the extraction work on descriptors, never on joined path strings.
  *
  * PUT checks the whole archive before it writes anything: the upload is
- * spooled to an unlinked file in the state root and read through once by
+ * spooled to an unlinked file in the state root (a regular file is read
+ * where it is) and read through once by
  * libarchive (headers and data, so a truncated or corrupt tar is found),
  * then extracted from that file by untar_extract. Extracting into a
  * scratch directory and renaming would not do: the archive merges into
@@ -404,7 +405,7 @@ static int container_owner(const struct ctr *c, int root, struct untar_opts *o, 
 }
 
 static int put_locked(berth_engine *e, struct ctr_rootfs *rfs, const struct cpath *p, int spool,
-                      bool empty, const berth_archive_put_opts *opts, berth_error *err)
+                      off_t start, bool empty, const berth_archive_put_opts *opts, berth_error *err)
 {
     /* the target directory may be reached through a symlink */
     _cleanup_close_ int dfd = inroot_open(rfs->root, p->abs, O_PATH | O_DIRECTORY, 0);
@@ -424,7 +425,7 @@ static int put_locked(berth_engine *e, struct ctr_rootfs *rfs, const struct cpat
         if (r < 0)
             return r;
     }
-    if (lseek(spool, 0, SEEK_SET) < 0)
+    if (lseek(spool, start, SEEK_SET) < 0)
         return berr_errno(err, BERTH_EINTERNAL, errno, "cannot rewind the archive");
     int r = untar_extract(rfs->root, spool, &uo, NULL, err);
     if (r == 0)
@@ -444,17 +445,27 @@ int berth_container_archive_put(berth_engine *e, const char *name, const char *p
     /* the container must exist before its upload is read */
     _cleanup_ctr_ struct ctr *c = NULL;
     r = ctr_load(e, name, &c, err);
-    _cleanup_close_ int spool = r < 0 ? -1 : archive_spool_open(e, err);
+    /* a regular file is read in place (berth cp spools its own tar);
+     * anything else is spooled */
+    struct stat ist;
+    off_t start = 0;
+    bool in_place =
+        fstat(in_fd, &ist) == 0 && S_ISREG(ist.st_mode) && (start = lseek(in_fd, 0, SEEK_CUR)) >= 0;
+    _cleanup_close_ int spool = r < 0      ? -1
+                                : in_place ? fcntl(in_fd, F_DUPFD_CLOEXEC, 3)
+                                           : archive_spool_open(e, err);
     if (r == 0 && spool < 0)
-        r = spool;
+        r = in_place ? berr_errno(err, BERTH_EINTERNAL, errno, "dup") : spool;
     int64_t size = 0;
-    if (r == 0) {
+    if (r == 0 && in_place) {
+        size = ist.st_size > start ? ist.st_size - start : 0;
+    } else if (r == 0) {
         size = copy_fd(in_fd, spool);
         if (size < 0)
             r = berr_errno(err, BERTH_EINTERNAL, (int)-size, "cannot read the archive");
     }
     if (r == 0 && size > 0) {
-        if (lseek(spool, 0, SEEK_SET) < 0)
+        if (lseek(spool, start, SEEK_SET) < 0)
             r = berr_errno(err, BERTH_EINTERNAL, errno, "cannot rewind the archive");
         else
             r = check_archive(spool, err);
@@ -463,7 +474,7 @@ int berth_container_archive_put(berth_engine *e, const char *name, const char *p
         struct ctr_rootfs rfs;
         r = ctr_rootfs_open(e, c->id, CTR_ROOTFS_WRITE, &rfs, err);
         if (r == 0) {
-            r = put_locked(e, &rfs, &p, spool, size == 0, opts, err);
+            r = put_locked(e, &rfs, &p, spool, start, size == 0, opts, err);
             ctr_rootfs_close(&rfs);
         }
     }

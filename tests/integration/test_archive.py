@@ -389,11 +389,19 @@ def test_berth_cp_and_export(bb, tmp_path):
         bb("cp", str(src), "cc:/d/")
         bb("cp", str(src / "x.txt"), "cc:/d/y.txt")
         bb("cp", "-", "cc:/d", input=make_tar([("z.txt", "file", b"z\n")]), binary=True)
+        # stdin a regular file, read from where its offset is
+        with open(tmp_path / "in.tar", "wb") as f:
+            f.write(b"junk" * 128 + make_tar([("w.txt", "file", b"w\n")]))
+        with open(tmp_path / "in.tar", "rb") as f:
+            f.seek(512)
+            p = subprocess.run(bb.argv("cp", "-", "cc:/d"), stdin=f, capture_output=True)
+        assert p.returncode == 0, p.stderr
         back = tmp_path / f"back-{state}"
         bb("cp", "cc:/d", str(back))
         assert (back / src.name / "x.txt").read_bytes() == b"x\n"
         assert (back / "y.txt").read_bytes() == b"x\n"
         assert (back / "z.txt").read_bytes() == b"z\n"
+        assert (back / "w.txt").read_bytes() == b"w\n"
         p = bb("cp", "cc:/nope", str(out), check=False)
         assert p.returncode != 0 and "Could not find the file /nope in container cc" in p.stderr
         bb("export", "-o", str(tmp_path / f"{state}.tar"), "cc")
