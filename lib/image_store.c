@@ -700,7 +700,7 @@ static int add_rows(berth_engine *e, const struct image_add *add, const char *id
             continue;
         r = exec_bind(e, "INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES (?, ?, ?)",
                       add->tags[i], id, now_ns(), err);
-        if (r == 0 && str_eq(add->event, "import")) {
+        if (r == 0 && (add->tag_events || str_eq(add->event, "import"))) {
             _cleanup_free_ char *familiar = ref_familiar(add->tags[i]);
             r = event_image(e->db, id, "tag", familiar, err);
         }
