@@ -377,6 +377,12 @@ int berth_image_inspect(berth_engine *engine, const char *name, char **json_out,
                   "DockerVersion", image_config_string(cfg, "docker_version"), "Author",
                   image_config_string(cfg, "author"), "Config", image_config_docker_config(cfg),
                   "Architecture", image_config_string(cfg, "architecture"));
+    /* what a commit records (Docker's inspect has both before API 1.45) */
+    json_object_set_new(doc, "Container", json_string(image_config_string(cfg, "container")));
+    json_t *ccfg = json_object_get(cfg, "container_config");
+    json_t *cc = json_is_object(ccfg) ? json_pack("{s:O}", "config", ccfg) : json_object();
+    json_object_set_new(doc, "ContainerConfig", image_config_docker_config(cc));
+    json_decref(cc);
     const char *variant = image_config_string(cfg, "variant");
     if (*variant)
         json_object_set_new(doc, "Variant", json_string(variant));
