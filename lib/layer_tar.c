@@ -168,8 +168,6 @@ int layer_tar_write(int upper_fd, int out_fd, size_t *n_entries, berth_error *er
 {
     struct tar_state t = { archive_write_new(), NULL, 0, 0 };
     archive_write_set_format_pax_restricted(t.a);
-    /* names are bytes, whatever their encoding */
-    archive_write_set_options(t.a, "hdrcharset=BINARY");
     archive_write_set_bytes_in_last_block(t.a, 1);
     int r = 0;
     if (archive_write_open_fd(t.a, out_fd) != ARCHIVE_OK)

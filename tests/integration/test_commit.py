@@ -9,7 +9,9 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tarfile
+import tempfile
 import time
 
 import docker
@@ -129,10 +131,12 @@ def test_commit_with_message_author_changes_runs_and_shows_the_change(daemon):
     assert members["lnk"].issym() and members["lnk"].linkname == "/etc/shadow"
     assert members["ff"].isfifo()
     assert members["bin/.wh.ls"].isfile() and members["bin/.wh.ls"].size == 0
-    # stable headers: no user or group names, no atime/ctime
+    # stable headers: no user or group names, no atime/ctime, and plain
+    # ustar (no pax header) where nothing needs one
     for m in members.values():
         assert m.uname == "" and m.gname == ""
-        assert "atime" not in m.pax_headers and "ctime" not in m.pax_headers
+        assert m.pax_headers == {}
+        assert m.mtime > 0
 
 
 def test_commit_with_a_config_body_keeps_what_it_leaves_empty(daemon):
@@ -169,6 +173,39 @@ def test_commit_is_reproducible(daemon):
     assert three.attrs["RootFS"]["Layers"] == one.attrs["RootFS"]["Layers"]
     config, _ = saved(three)
     assert config["history"][-1]["empty_layer"] is True
+
+
+def test_diff_and_commit_never_follow_what_the_container_planted(daemon):
+    """A container that keeps swapping /d between a directory and a symlink
+    to a host directory while diff and commit (pause=False) read its layer:
+    nothing of the host directory ever shows (a bounded number of rounds)."""
+    cl = daemon.client
+    host = tempfile.mkdtemp(prefix="berth-commit-host-", dir="/tmp")
+    try:
+        with open(os.path.join(host, "host-only-file"), "w") as f:
+            f.write("HOST-SECRET-CONTENT")
+        script = (f"ln -s {host} /static; while true; do rm -rf /d; mkdir /d;"
+                  f" echo inside > /d/f; rm -rf /d; ln -s {host} /d; done")
+        c = cl.containers.run("busybox", ["sh", "-c", script], detach=True)
+        try:
+            for i in range(6):
+                for d in c.diff() or []:
+                    assert "host-only" not in d["Path"]
+                r = cl.api._post_json(cl.api._url("/commit"), data={},
+                                      params={"container": c.id, "repo": f"race{i}", "pause": "0"})
+                assert r.status_code == 201, r.text
+                img = cl.images.get(f"race{i}")
+                config, layers = saved(img)
+                data = layers[config["rootfs"]["diff_ids"][-1]]
+                assert b"HOST-SECRET-CONTENT" not in data and b"host-only" not in data
+                with tarfile.open(fileobj=io.BytesIO(data)) as t:
+                    static = t.getmember("static")
+                    assert static.issym() and static.linkname == host
+        finally:
+            c.remove(force=True)
+        assert os.listdir(host) == ["host-only-file"]
+    finally:
+        shutil.rmtree(host)
 
 
 def test_commit_pauses_a_running_container_unless_pause_false(daemon):
