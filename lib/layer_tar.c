@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -152,6 +153,11 @@ static int visit(void *ud, const struct upper_ent *ent, berth_error *err)
             return put(t, e, -1, err);
         }
         archive_entry_set_size(e, st.st_size);
+        /* file capabilities, the one xattr Docker keeps in layers */
+        char cap[64];
+        ssize_t n = fgetxattr(fd, "security.capability", cap, sizeof cap);
+        if (n > 0)
+            archive_entry_xattr_add_entry(e, "security.capability", cap, (size_t)n);
         return put(t, e, fd, err);
     }
     case S_IFCHR:
@@ -168,6 +174,8 @@ int layer_tar_write(int upper_fd, int out_fd, size_t *n_entries, berth_error *er
 {
     struct tar_state t = { archive_write_new(), NULL, 0, 0 };
     archive_write_set_format_pax_restricted(t.a);
+    /* xattrs as Docker and Go write them, once (not also LIBARCHIVE.xattr) */
+    archive_write_set_format_option(t.a, "pax", "xattrheader", "SCHILY");
     archive_write_set_bytes_in_last_block(t.a, 1);
     int r = 0;
     if (archive_write_open_fd(t.a, out_fd) != ARCHIVE_OK)

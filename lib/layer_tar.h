@@ -2,7 +2,8 @@
  * commit), reproducible: entries in walk order (sorted by name), headers
  * made from the files alone (mode, numeric uid/gid, mtime in whole
  * seconds, no atime/ctime, no user or group names), ustar unless an entry
- * needs pax (long or non-ASCII names, big ids). overlayfs whiteouts become
+ * needs pax (long or non-ASCII names, big ids, a file's security.capability,
+ * the one xattr kept, as Docker). overlayfs whiteouts become
  * ".wh.<name>" entries and opaque directories a ".wh..wh..opq" entry. */
 #ifndef BERTH_LAYER_TAR_H
 #define BERTH_LAYER_TAR_H

@@ -208,6 +208,35 @@ def test_diff_and_commit_never_follow_what_the_container_planted(daemon):
         shutil.rmtree(host)
 
 
+def test_commit_keeps_file_capabilities_and_refuses_whiteout_names(daemon):
+    cl = daemon.client
+    c = cl.containers.run("busybox", ["sh", "-c", "cp /bin/busybox /capped"], detach=True)
+    c.wait()
+    upper = c.attrs["GraphDriver"]["Data"]["UpperDir"]
+    # VFS_CAP_REVISION_2 with the effective flag, permitted = CAP_NET_RAW
+    cap = (0x02000001).to_bytes(4, "little") + (1 << 13).to_bytes(4, "little") + bytes(12)
+    os.setxattr(os.path.join(upper, "capped"), "security.capability", cap)
+    img = cl.images.get(cl.api.commit(c.id, repository="capped")["Id"])
+    config, layers = saved(img)
+    with tarfile.open(fileobj=io.BytesIO(layers[config["rootfs"]["diff_ids"][-1]])) as t:
+        m = t.getmember("capped")
+    assert m.pax_headers == {"SCHILY.xattr.security.capability": cap.decode("latin-1")}
+    # stored with the layer: the new image's file has it
+    layer_dir = img.attrs["GraphDriver"]["Data"]["UpperDir"]
+    assert os.getxattr(os.path.join(layer_dir, "capped"), "security.capability") == cap
+
+    # a file named like a whiteout would delete something in the image:
+    # refused, with the name in the message
+    w = cl.containers.run("busybox", ["sh", "-c", "touch /.wh.bin"], detach=True)
+    w.wait()
+    assert w.diff() == [{"Path": "/.wh.bin", "Kind": 1}]
+    with pytest.raises(docker.errors.APIError) as e:
+        cl.api.commit(w.id, repository="whiteoutname")
+    assert e.value.response.status_code == 400 and "/.wh.bin" in e.value.explanation
+    with pytest.raises(docker.errors.ImageNotFound):
+        cl.images.get("whiteoutname")
+
+
 def test_commit_pauses_a_running_container_unless_pause_false(daemon):
     cl = daemon.client
     c = cl.containers.run("busybox", ["sh", "-c", "echo hi > /x; sleep 300"], detach=True)
