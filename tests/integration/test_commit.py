@@ -329,6 +329,7 @@ def test_docker_cli_diff_and_commit(daemon):
 def test_berth_cli_diff_and_commit(bb):
     bb("run", "--name", "bc", "busybox", "sh", "-c", SCRIPT)
     assert bb.out("diff", "bc").splitlines() == ["%s %s" % ("CAD"[k], p) for p, k in EXPECTED]
+    assert bb.out("container", "diff", "bc") == bb.out("diff", "bc")
     img = bb.out("commit", "-m", "berth msg", "-a", "berth author", "-c", "CMD cat /new",
                  "-c", "LABEL x=y", "bc", "berthimg:2").strip()
     assert img.startswith("sha256:")
@@ -336,7 +337,7 @@ def test_berth_cli_diff_and_commit(bb):
     a = bb.inspect("berthimg:2")
     assert (a["Comment"], a["Author"], a["Config"]["Labels"]) == ("berth msg", "berth author", {"x": "y"})
     assert a["Config"]["Cmd"] == ["/bin/sh", "-c", "cat /new"]
-    again = bb.out("commit", "bc").strip()
+    again = bb.out("container", "commit", "bc").strip()
     assert bb.inspect(again)["RootFS"] == a["RootFS"]
     p = bb("commit", "nope", check=False)
     assert p.returncode != 0 and "No such container: nope" in p.stderr
