@@ -139,7 +139,7 @@ static int load(struct req *r)
     return reply_json_lines(r, 200, lines);
 }
 
-static char **split_changes(struct req *r)
+char **q_changes(struct req *r)
 {
     /* ?changes=... may repeat; each value may hold several lines */
     _cleanup_strv_ char **raw = q_all(r, "changes");
@@ -158,7 +158,7 @@ static void import_worker(struct req *r)
 {
     struct upload_result *u = xcalloc(1, sizeof *u);
     u->lines = json_array();
-    _cleanup_strv_ char **changes = split_changes(r);
+    _cleanup_strv_ char **changes = q_changes(r);
     const char *repo = q_str(r, "repo");
     const char *tg = q_str(r, "tag");
     _cleanup_free_ char *ref = NULL;

@@ -10,5 +10,6 @@
 #include <berth/exec.h>
 #include <berth/events.h>
 #include <berth/stats.h>
+#include <berth/commit.h>
 
 #endif
