@@ -113,6 +113,15 @@ def test_commit_with_message_author_changes_runs_and_shows_the_change(daemon):
     assert a["RootFS"]["Layers"][:-1] == base.attrs["RootFS"]["Layers"]
     assert len(a["RootFS"]["Layers"]) == len(base.attrs["RootFS"]["Layers"]) + 1
 
+    # docker-py's history(): newest first, the commit on top with its tags
+    hist = cl.images.get("mine:v1").history()
+    assert hist[0]["Id"] == img.id and hist[0]["Tags"] == ["mine:v1"]
+    assert (hist[0]["Comment"], hist[0]["CreatedBy"]) == ("my message", "sh -c " + SCRIPT)
+    assert hist[0]["Size"] > 0
+    assert [h["Id"] for h in hist[1:]] == ["<missing>"] * (len(hist) - 1)
+    assert len(hist) == len(base.history()) + 1
+    assert sum(h["Size"] for h in hist[1:]) == sum(h["Size"] for h in base.history())
+
     config, layers = saved(cl.images.get("mine:v1"))
     last = config["history"][-1]
     assert last["comment"] == "my message"
@@ -364,3 +373,16 @@ def test_dockerpy7_diff_and_commit(daemon, py7):
     assert r["diff"] == [{"Path": "/bin", "Kind": 0}, {"Path": "/bin/ls", "Kind": 2},
                          {"Path": "/s", "Kind": 1}]
     assert r["tags"] == ["seven:c"] and r["out"] == "seven\n" and r["comment"] == "m7"
+
+
+def test_docker_cli_history(daemon):
+    c = changed(daemon.client)
+    c.commit(repository="hist", tag="v1", message="the commit")
+    p = daemon.docker("history", "--no-trunc", "--format", "{{.ID}}|{{.CreatedBy}}|{{.Comment}}",
+                      "hist:v1")
+    lines = p.stdout.splitlines()
+    img = daemon.client.images.get("hist:v1")
+    assert lines[0] == f"{img.id}|sh -c {SCRIPT}|the commit"
+    assert all(line.startswith("<missing>|") for line in lines[1:])
+    p = daemon.docker("history", "nosuch", check=False)
+    assert p.returncode != 0 and "No such image: nosuch" in p.stderr
