@@ -104,6 +104,8 @@ int cmd_image_prune(berth_engine *e, int argc, char **argv);
 int cmd_events(berth_engine *e, int argc, char **argv);
 int cmd_stats(berth_engine *e, int argc, char **argv);
 int cmd_top(berth_engine *e, int argc, char **argv);
+int cmd_diff(berth_engine *e, int argc, char **argv);
+int cmd_commit(berth_engine *e, int argc, char **argv);
 /* The verb groups: "berth container VERB", "berth image VERB". */
 int cmd_container(berth_engine *e, int argc, char **argv);
 int cmd_image(berth_engine *e, int argc, char **argv);

@@ -7,8 +7,12 @@
 #include "util.h"
 
 static const struct cmd subcmds[] = {
+    { "container commit", cmd_commit, "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+      "Create a new image from a container's changes", false },
     { "container create", cmd_create, "[OPTIONS] IMAGE [COMMAND] [ARG...]",
       "Create a new container", false },
+    { "container diff", cmd_diff, "CONTAINER",
+      "Inspect changes to files or directories on a container's filesystem", false },
     { "container inspect", cmd_inspect, "[OPTIONS] CONTAINER [CONTAINER...]",
       "Display detailed information on one or more containers", false },
     { "container kill", cmd_kill, "[OPTIONS] CONTAINER [CONTAINER...]",

@@ -431,12 +431,12 @@ const struct route container_routes[] = {
     { "GET", "/containers/{}/attach/ws", handle_attach_ws, BODY_NONE },
     { "GET", "/containers/{}/top", handle_top, BODY_NONE },
     { "GET", "/containers/{}/stats", handle_stats, BODY_NONE },
-    { "GET", "/containers/{}/changes", reply_not_implemented, BODY_NONE },
+    { "GET", "/containers/{}/changes", handle_changes, BODY_NONE },
     { "GET", "/containers/{}/export", handle_export, BODY_NONE },
     { "GET", "/containers/{}/archive", handle_archive_get, BODY_NONE }, /* and HEAD */
     { "PUT", "/containers/{}/archive", handle_archive_put, BODY_PIPE },
     { "POST", "/containers/{}/resize", resize, BODY_NONE },
     { "POST", "/containers/{}/update", reply_not_implemented, BODY_NONE },
-    { "POST", "/commit", reply_not_implemented, BODY_NONE },
+    { "POST", "/commit", handle_commit, BODY_JSON },
     { NULL, NULL, NULL, BODY_NONE },
 };

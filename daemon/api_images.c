@@ -48,6 +48,15 @@ static int list(struct req *r)
     return reply_json(r, 200, arr);
 }
 
+static int history(struct req *r)
+{
+    char *doc = NULL;
+    berth_error err = BERTH_ERROR_INIT;
+    if (berth_image_history(r->engine, r->params[0], &doc, &err) < 0)
+        return reply_error(r, &err);
+    return reply_json_text(r, 200, doc);
+}
+
 static int inspect(struct req *r)
 {
     char *out = NULL;
@@ -139,7 +148,7 @@ static int load(struct req *r)
     return reply_json_lines(r, 200, lines);
 }
 
-static char **split_changes(struct req *r)
+char **q_changes(struct req *r)
 {
     /* ?changes=... may repeat; each value may hold several lines */
     _cleanup_strv_ char **raw = q_all(r, "changes");
@@ -158,7 +167,7 @@ static void import_worker(struct req *r)
 {
     struct upload_result *u = xcalloc(1, sizeof *u);
     u->lines = json_array();
-    _cleanup_strv_ char **changes = split_changes(r);
+    _cleanup_strv_ char **changes = q_changes(r);
     const char *repo = q_str(r, "repo");
     const char *tg = q_str(r, "tag");
     _cleanup_free_ char *ref = NULL;
@@ -300,7 +309,7 @@ const struct route image_routes[] = {
     { "GET", "/images/search", reply_not_implemented, BODY_NONE },
     { "GET", "/images/{*}/json", inspect, BODY_NONE },
     { "GET", "/images/{*}/get", get_one, BODY_NONE },
-    { "GET", "/images/{*}/history", reply_not_implemented, BODY_NONE },
+    { "GET", "/images/{*}/history", history, BODY_NONE },
     { "POST", "/images/{*}/tag", tag, BODY_NONE },
     { "POST", "/images/{*}/push", reply_not_implemented, BODY_NONE },
     { "DELETE", "/images/{*}", remove_, BODY_NONE },

@@ -110,6 +110,9 @@ int client_fd(struct req *r);
 /* All values of a repeated query argument (?names=a&names=b); caller
  * frees the vector. */
 char **q_all(struct req *r, const char *name);
+/* The Dockerfile instructions of ?changes= (repeated, or several lines in
+ * one value), one per element; NULL when none. */
+char **q_changes(struct req *r);
 
 /* True while a BODY_PIPE route's fn runs as the worker that reads the
  * upload from r->pipe_rd; false on the final call that answers. */
@@ -147,6 +150,10 @@ void hijack_pump(const struct hijack *h, berth_attach *attach, int sock);
 int reply_upgrade(struct req *r, bool tty, const char *ws_accept, MHD_UpgradeHandler fn, void *cls);
 /* Waits (briefly) until the client has read the 101 head off the socket. */
 void hijack_wait_head_read(int sock);
+
+/* api_commit.c */
+int handle_changes(struct req *r);
+int handle_commit(struct req *r);
 
 /* api_stats.c */
 int handle_stats(struct req *r);

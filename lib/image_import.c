@@ -26,17 +26,9 @@ int berth_image_import(berth_engine *engine, int tar_fd, const berth_import_opts
 
     _cleanup_free_ char *tag = NULL;
     if (opts->reference && *opts->reference) {
-        struct ref ref;
-        int r = ref_parse(opts->reference, &ref, err);
+        int r = ref_normalize_tag(opts->reference, "import", &tag, err);
         if (r < 0)
             return r;
-        if (ref.digest) {
-            ref_clear(&ref);
-            return berr(err, BERTH_EINVAL, "cannot import with a digest reference");
-        }
-        ref_default_tag(&ref);
-        tag = ref_string(&ref);
-        ref_clear(&ref);
     }
 
     int64_t now = now_ns();

@@ -377,6 +377,12 @@ int berth_image_inspect(berth_engine *engine, const char *name, char **json_out,
                   "DockerVersion", image_config_string(cfg, "docker_version"), "Author",
                   image_config_string(cfg, "author"), "Config", image_config_docker_config(cfg),
                   "Architecture", image_config_string(cfg, "architecture"));
+    /* what a commit records (Docker's inspect has both before API 1.45) */
+    json_object_set_new(doc, "Container", json_string(image_config_string(cfg, "container")));
+    json_t *ccfg = json_object_get(cfg, "container_config");
+    json_t *cc = json_is_object(ccfg) ? json_pack("{s:O}", "config", ccfg) : json_object();
+    json_object_set_new(doc, "ContainerConfig", image_config_docker_config(cc));
+    json_decref(cc);
     const char *variant = image_config_string(cfg, "variant");
     if (*variant)
         json_object_set_new(doc, "Variant", json_string(variant));
@@ -700,7 +706,7 @@ static int add_rows(berth_engine *e, const struct image_add *add, const char *id
             continue;
         r = exec_bind(e, "INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES (?, ?, ?)",
                       add->tags[i], id, now_ns(), err);
-        if (r == 0 && str_eq(add->event, "import")) {
+        if (r == 0 && (add->tag_events || str_eq(add->event, "import"))) {
             _cleanup_free_ char *familiar = ref_familiar(add->tags[i]);
             r = event_image(e->db, id, "tag", familiar, err);
         }

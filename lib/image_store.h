@@ -56,6 +56,7 @@ struct image_add {
     /* the image event to record ("import", "load", "pull"), or NULL; an
      * import also records a "tag" for each tag that moved, as Docker */
     const char *event;
+    bool tag_events; /* record a "tag" for each tag that moved (commit) */
 };
 
 /* Records an image whose layers are stored (layer_store_put) and points

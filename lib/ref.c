@@ -316,6 +316,19 @@ int ref_normalize(const char *s, char **out, berth_error *err)
     return 0;
 }
 
+int ref_normalize_tag(const char *s, const char *verb, char **out, berth_error *err)
+{
+    _cleanup_ref_ struct ref r = { 0 };
+    int rc = ref_parse(s, &r, err);
+    if (rc < 0)
+        return rc;
+    if (r.digest)
+        return berr(err, BERTH_EINVAL, "cannot %s with a digest reference", verb);
+    ref_default_tag(&r);
+    *out = ref_string(&r);
+    return 0;
+}
+
 char *ref_familiar(const char *stored)
 {
     _cleanup_ref_ struct ref r = { 0 };

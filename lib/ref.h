@@ -52,6 +52,10 @@ char *ref_familiar_string(const struct ref *r);
 /* Parses s and returns its stored form (default tag added). */
 int ref_normalize(const char *s, char **out, berth_error *err);
 
+/* ref_normalize for a name to tag a new image with: a digest reference
+ * is refused ("cannot <verb> with a digest reference"). */
+int ref_normalize_tag(const char *s, const char *verb, char **out, berth_error *err);
+
 /* The familiar form of a stored reference; a string that does not parse
  * is returned as it is. */
 char *ref_familiar(const char *stored);

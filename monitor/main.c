@@ -92,6 +92,14 @@ static void db_release(struct monitor *m)
     m->db = NULL;
 }
 
+/* As db_do, keeping the connection open for what follows. */
+static void db_do_keep(struct monitor *m, int (*fn)(sqlite3 *, struct monitor *, void *))
+{
+    sqlite3 *db = db_get(m);
+    if (db)
+        fn(db, m, NULL);
+}
+
 static void db_do(struct monitor *m, int (*fn)(sqlite3 *, struct monitor *, void *), void *arg)
 {
     sqlite3 *db = db_get(m);
@@ -367,9 +375,11 @@ static int start_container(struct monitor *m, struct stdio_ends *ends)
             m->in_fd = -1;
         }
     }
-    /* recorded before the engine hears "started"; the connection is
-     * closed after, off the critical path (see main) */
-    sqlite3 *db = db_get(m);
+    /* A container's run is recorded before the engine hears "started";
+     * the connection is closed after, off the critical path (see main).
+     * An exec's is recorded right after: nobody waits on it, and its exit
+     * is recorded by this same process, after it. */
+    sqlite3 *db = m->exec_id ? NULL : db_get(m);
     if (db)
         db_running(db, m, NULL);
     return 0;
@@ -671,6 +681,8 @@ int main(int argc, char **argv)
     sync_msg(&m, "started %d", (int)m.ctr_pid);
     close(m.sync_fd);
     m.sync_fd = -1;
+    if (m.exec_id)
+        db_do_keep(&m, db_running);
     if (!m.exec_id) {
         /* a container may run for long: keep no pages it does not need.
          * An exec is mostly short: its exit is recorded on the open

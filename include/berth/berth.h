@@ -11,5 +11,6 @@
 #include <berth/events.h>
 #include <berth/stats.h>
 #include <berth/archive.h>
+#include <berth/commit.h>
 
 #endif

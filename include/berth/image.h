@@ -83,6 +83,12 @@ int berth_image_prune(berth_engine *engine, const char *filters_json, char **rep
 /* Docker's ImageInspect document for the image named name. */
 int berth_image_inspect(berth_engine *engine, const char *name, char **json_out, berth_error *err);
 
+/* Docker's [HistoryResponseItem], newest first: one entry per history
+ * entry of the image's config (Id the image's for the newest, "<missing>"
+ * for the others, as for a pulled image), Created in Unix seconds, Size
+ * the unpacked size of the layer the entry made (0 for an empty_layer). */
+int berth_image_history(berth_engine *engine, const char *name, char **json_out, berth_error *err);
+
 /* The image ID ("sha256:...") that name refers to. */
 int berth_image_resolve(berth_engine *engine, const char *name, char **id_out, berth_error *err);
 

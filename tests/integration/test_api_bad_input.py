@@ -420,12 +420,23 @@ def test_query_booleans_limit_filters_and_prefixes(sock, api):
 def test_signals_by_name_and_number(sock, api):
     cid = api.berth.out("run", "-d", "busybox", "sh", "-c",
                         'trap "exit 10" USR1; trap "exit 12" USR2; trap "exit 15" TERM; '
-                        "while :; do sleep 0.1; done").strip()
+                        "echo ready; while :; do sleep 0.1; done").strip()
+    starts = 1
+
+    def traps_set():
+        # as PID 1 the shell ignores a signal that comes before its trap
+        out = api.berth.out("logs", cid)
+        return out.count("ready") >= starts
     try:
         for sig, code in [("SIGUSR1", 10), ("USR1", 10), ("10", 10), ("SIGUSR2", 12),
                           ("12", 12), ("TERM", 15), ("sigterm", 15), ("KILL", 137), ("9", 137)]:
             if not call(sock, "GET", f"/containers/{cid}/json").json()["State"]["Running"]:
                 assert call(sock, "POST", f"/containers/{cid[:10]}/start").status == 204
+                starts += 1
+            deadline = time.time() + 30
+            while not traps_set():
+                assert time.time() < deadline, "the container never set its traps"
+                time.sleep(0.05)
             r = call(sock, "POST", f"/containers/{cid[:10]}/kill?signal={sig}")
             assert r.status == 204, (sig, r)
             r = call(sock, "POST", f"/containers/{cid}/wait", timeout=30)

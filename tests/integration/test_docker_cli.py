@@ -339,10 +339,18 @@ def test_inspect_of_an_unknown_name_says_no_such_object(daemon):
 # ---- stop, kill, wait, rm, rename, restart -------------------------------------
 
 
+def traps_set(daemon, name, starts=1):
+    """As PID 1 a shell ignores a signal that comes before its trap: wait
+    for the script's "ready" of its starts-th run."""
+    wait_for(lambda: daemon.docker("logs", name).stdout.count("ready") >= starts, timeout=30,
+             what=f"{name} to set its traps")
+
+
 def test_stop_with_t_records_the_exit_code(daemon):
     daemon.docker("run", "-d", "--name", "deaf", "busybox", "sleep", "1000")
     daemon.docker("run", "-d", "--name", "polite", "busybox", "sh", "-c",
-                  'trap "exit 5" TERM; while :; do sleep 0.1; done')
+                  'trap "exit 5" TERM; echo ready; while :; do sleep 0.1; done')
+    traps_set(daemon, "polite")
     t = time.time()
     p = daemon.docker("stop", "-t", "1", "deaf", timeout=30)
     assert p.stdout == "deaf\n"
@@ -365,13 +373,16 @@ def test_stop_with_t_records_the_exit_code(daemon):
 
 def test_kill_with_a_signal_and_wait_prints_the_code(daemon):
     daemon.docker("run", "-d", "--name", "trap", "busybox", "sh", "-c",
-                  'trap "exit 42" USR1; trap "exit 43" USR2; while :; do sleep 0.1; done')
+                  'trap "exit 42" USR1; trap "exit 43" USR2; echo ready; while :; do sleep 0.1; done')
+    traps_set(daemon, "trap", 1)
     assert daemon.docker("kill", "-s", "USR1", "trap").stdout == "trap\n"
     assert daemon.docker("wait", "trap", timeout=30).stdout == "42\n"
     daemon.docker("start", "trap")
+    traps_set(daemon, "trap", 2)
     assert daemon.docker("kill", "-s", "SIGUSR2", "trap").stdout == "trap\n"
     assert daemon.docker("wait", "trap", timeout=30).stdout == "43\n"
     daemon.docker("start", "trap")
+    traps_set(daemon, "trap", 3)
     assert daemon.docker("kill", "-s", "10", "trap").stdout == "trap\n"  # SIGUSR1
     assert daemon.docker("wait", "trap", timeout=30).stdout == "42\n"
     daemon.docker("start", "trap")

@@ -22,7 +22,16 @@ LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(?:Z|[+-]\d\d:\d\d)) 
                   r"(?: \((.*)\))?$")
 # a container that exits 10 on SIGUSR1 and 15 on SIGTERM (its PID 1 would
 # ignore signals it has no handler for)
-TRAPS = "trap 'exit 10' USR1; trap 'exit 15' TERM; while :; do sleep 0.1; done"
+TRAPS = "trap 'exit 10' USR1; trap 'exit 15' TERM; echo ready; while :; do sleep 0.1; done"
+
+
+def traps_set(c, starts):
+    """Waits until the container's shell set its traps for the starts-th
+    time: as PID 1 it ignores a signal that comes before its trap."""
+    deadline = time.time() + 30
+    while c.logs().count(b"ready") < starts:
+        assert time.time() < deadline, "the container never set its traps"
+        time.sleep(0.05)
 
 
 # ---- helpers ---------------------------------------------------------------
@@ -122,12 +131,16 @@ def test_kill_stop_restart_pause_unpause_rename(daemon):
     c.pause()
     c.unpause()
     c.rename("ops2")
+    traps_set(c, 1)
     c.kill(signal="SIGUSR1")
     assert c.wait()["StatusCode"] == 10
     c.start()
+    traps_set(c, 2)
     c.stop(timeout=20)
     c.restart(timeout=20)  # of a stopped container: a start
+    traps_set(c, 3)
     c.restart(timeout=20)  # of a running one: a stop and a start
+    traps_set(c, 4)
     c.remove(force=True)
     evs = [e for e in past(daemon, t0) if e["Actor"]["ID"] == c.id]
     for ev in evs:

@@ -416,3 +416,21 @@ def test_exec_events(daemon, box):
     assert ex[2][1]["exitCode"] == "3"
     for _, attrs in ex:
         assert attrs["name"] == "box" and attrs["image"] == "busybox"
+
+
+def test_a_schema_1_database_is_migrated(bb):
+    """A state root from before exec and events (schema 1) is brought to
+    schema 2 on open: its containers stay, exec and events work."""
+    import sqlite3
+    bb("create", "--name", "old", "busybox", "sleep", "1000")
+    db = sqlite3.connect(os.path.join(bb.root, "berth.db"))
+    db.executescript("DROP TABLE execs; DROP TABLE events; UPDATE schema_version SET version = 1;")
+    db.close()
+    bb("start", "old")
+    assert bb("exec", "old", "echo", "migrated").stdout == "migrated\n"
+    db = sqlite3.connect(os.path.join(bb.root, "berth.db"))
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    actions = [a for (a,) in db.execute("SELECT action FROM events ORDER BY seq")]
+    db.close()
+    assert actions[:2] == ["start", "exec_create: echo migrated"]
+    bb("rm", "-f", "old")

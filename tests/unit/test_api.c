@@ -95,9 +95,26 @@ int main(void)
     EXPECT(berth_container_inspect(e, "nothing", &json, &err) == BERTH_ENOTFOUND, "404");
     EXPECT(strcmp(err.message, "No such container: nothing") == 0, "message \"%s\"", err.message);
 
+    /* changes and commit (berth/commit.h): nothing changed, so null and
+     * an image with the same layers */
+    EXPECT(berth_container_changes(e, "from-c", &json, &err) == 0, "%s", err.message);
+    EXPECT(json && strcmp(json, "null") == 0, "changes \"%s\"", json ? json : "");
+    berth_free(json);
+    berth_commit_opts cmo = BERTH_COMMIT_OPTS_INIT;
+    cmo.reference = "from-c-image:1";
+    cmo.comment = "from C";
+    char *committed = NULL;
+    EXPECT(berth_container_commit(e, "from-c", &cmo, &committed, &err) == 0, "%s", err.message);
+    EXPECT(committed && strncmp(committed, "sha256:", 7) == 0, "an image ID");
+    EXPECT(berth_container_commit(e, "nothing", NULL, NULL, &err) == BERTH_ENOTFOUND, "404");
+    char *report = NULL;
+    EXPECT(berth_image_remove(e, "from-c-image:1", false, false, &report, &err) == 0, "%s",
+           err.message);
+    berth_free(report);
+    berth_free(committed);
+
     berth_remove_opts ro = BERTH_REMOVE_OPTS_INIT;
     EXPECT(berth_container_remove(e, id, &ro, &err) == 0, "%s", err.message);
-    char *report = NULL;
     EXPECT(berth_image_remove(e, "busybox", false, false, &report, &err) == 0, "%s", err.message);
     berth_free(report);
     berth_free(id);
