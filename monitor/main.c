@@ -306,9 +306,10 @@ static int start_container(struct monitor *m, struct stdio_ends *ends)
     args[k] = NULL;
 
     trace_point("monitor runtime run");
+    /* An exec monitor opens the state database only once it has said
+     * "started": opened while the runtime works, it took the runtime's CPU
+     * on a 2-CPU host (runtime exec 8.6 -> 10.2 ms) */
     pid_t pid = runtime_spawn(&rt, args, ends->in, ends->out, ends->err, false);
-    if (m->exec_id)
-        db_get(m); /* while the runtime works: the engine had nothing to do */
     if (ends->in >= 0)
         close(ends->in);
     if (ends->out >= 0)
