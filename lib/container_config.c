@@ -67,10 +67,7 @@ static int wrong_type(berth_error *err, const char *field, const char *want, con
                 type_name(v), field, want);
 }
 
-/* Field kinds for type checking. */
-enum kind { K_STR, K_BOOL, K_INT, K_OBJ, K_STRV, K_STRV_OR_STR, K_STRMAP, K_ANY };
-
-static int check_kind(const char *field, const json_t *v, enum kind k, berth_error *err)
+int config_check_kind(const char *field, const json_t *v, enum kind k, berth_error *err)
 {
     if (!v || json_is_null(v))
         return 0;
@@ -269,7 +266,7 @@ static int validate_hostconfig(const json_t *hc, berth_error *err)
                 continue;
             supported = true;
             _cleanup_free_ char *field = xasprintf("HostConfig.%s", key);
-            int r = check_kind(field, v, host_supported[i].kind, err);
+            int r = config_check_kind(field, v, host_supported[i].kind, err);
             if (r < 0)
                 return r;
             r = host_field_check(key, v, err);
@@ -294,8 +291,9 @@ int create_request_parse(const char *text, json_t **req_out, char **image_out, b
         return berr(err, BERTH_EINVAL, "invalid JSON: the request body must be an object");
     }
     for (size_t i = 0; i < ARRAY_SIZE(config_fields); i++) {
-        int r = check_kind(config_fields[i].name, json_object_get(req, config_fields[i].name),
-                           config_fields[i].kind, err);
+        int r =
+            config_check_kind(config_fields[i].name, json_object_get(req, config_fields[i].name),
+                              config_fields[i].kind, err);
         if (r < 0) {
             json_decref(req);
             return r;
@@ -420,8 +418,8 @@ static int check_image_config(const json_t *img, berth_error *err)
     for (size_t i = 0; i < ARRAY_SIZE(config_fields); i++) {
         char field[64];
         snprintf(field, sizeof field, "image config.%s", config_fields[i].name);
-        int r = check_kind(field, json_object_get(img, config_fields[i].name),
-                           config_fields[i].kind, err);
+        int r = config_check_kind(field, json_object_get(img, config_fields[i].name),
+                                  config_fields[i].kind, err);
         if (r < 0)
             return r;
     }

@@ -26,6 +26,14 @@ int create_config_build(const json_t *req, const json_t *image_config, const cha
 
 void create_config_clear(struct create_config *c);
 
+/* Field kinds for type checking. */
+enum kind { K_STR, K_BOOL, K_INT, K_OBJ, K_STRV, K_STRV_OR_STR, K_STRMAP, K_ANY };
+
+/* 0 when v (absent or null, or) is of kind k; else BERTH_EINVAL with Go's
+ * decoder message ("json: cannot unmarshal number into field Tty of type
+ * bool"). */
+int config_check_kind(const char *field, const json_t *v, enum kind k, berth_error *err);
+
 /* Helpers that other parts use on stored configs. */
 const char *json_get_str(const json_t *obj, const char *key, const char *fallback);
 bool json_get_bool(const json_t *obj, const char *key);

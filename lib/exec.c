@@ -24,7 +24,6 @@
 #include "db.h"
 #include "engine_int.h"
 #include "errors.h"
-#include "events.h"
 #include "exec_store.h"
 #include "inroot.h"
 #include "monitor_spawn.h"
@@ -83,45 +82,6 @@ static int exec_load(berth_engine *e, const char *id, struct exec_row *x, berth_
     return 0;
 }
 
-static int record_event(sqlite3 *db, const char *verb, const struct exec_row *x)
-{
-    _cleanup_free_ char *action = exec_event_action(verb, json_object_get(x->config, "Cmd"));
-    json_t *attrs = json_pack("{s:s}", "execID", x->id);
-    berth_error err = BERTH_ERROR_INIT;
-    int r = event_container(db, x->container_id, action, attrs, &err);
-    json_decref(attrs);
-    return r;
-}
-
-static int check_type(const json_t *cfg, const char *key, json_type type, const char *what,
-                      berth_error *err)
-{
-    const json_t *v = json_object_get(cfg, key);
-    if (!v || json_is_null(v))
-        return 0;
-    bool ok = type == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == type;
-    if (!ok)
-        return berr(err, BERTH_EINVAL,
-                    "json: cannot unmarshal %s into Go struct field %s of type %s",
-                    json_is_string(v)   ? "string"
-                    : json_is_number(v) ? "number"
-                    : json_is_object(v) ? "object"
-                    : json_is_array(v)  ? "array"
-                                        : "bool",
-                    key, what);
-    return 0;
-}
-
-static bool string_array(const json_t *v)
-{
-    if (!json_is_array(v))
-        return false;
-    size_t i;
-    json_t *s;
-    json_array_foreach(v, i, s) if (!json_is_string(s)) return false;
-    return true;
-}
-
 static const char *const exec_keys[] = { "AttachStdin", "AttachStdout", "AttachStderr",
                                          "Tty",         "Privileged",   "Detach",
                                          "User",        "WorkingDir",   "DetachKeys",
@@ -152,27 +112,23 @@ static int check_config(const json_t *cfg, berth_error *err)
 {
     if (!json_is_object(cfg))
         return berr(err, BERTH_EINVAL, "the exec configuration must be a JSON object");
-    static const char *const bools[] = { "AttachStdin", "AttachStdout", "AttachStderr",
-                                         "Tty",         "Privileged",   "Detach" };
-    static const char *const strings[] = { "User", "WorkingDir", "DetachKeys" };
-    for (size_t i = 0; i < ARRAY_SIZE(bools); i++) {
-        int r = check_type(cfg, bools[i], JSON_TRUE, "bool", err);
+    static const struct {
+        const char *key;
+        enum kind kind;
+    } fields[] = { { "AttachStdin", K_BOOL },  { "AttachStdout", K_BOOL },
+                   { "AttachStderr", K_BOOL }, { "Tty", K_BOOL },
+                   { "Privileged", K_BOOL },   { "Detach", K_BOOL },
+                   { "User", K_STR },          { "WorkingDir", K_STR },
+                   { "DetachKeys", K_STR },    { "Cmd", K_STRV },
+                   { "Env", K_STRV } };
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+        int r = config_check_kind(fields[i].key, json_object_get(cfg, fields[i].key),
+                                  fields[i].kind, err);
         if (r < 0)
             return r;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
-        int r = check_type(cfg, strings[i], JSON_STRING, "string", err);
-        if (r < 0)
-            return r;
-    }
-    const json_t *cmd = json_object_get(cfg, "Cmd");
-    if (cmd && !json_is_null(cmd) && !string_array(cmd))
-        return berr(err, BERTH_EINVAL, "json: Cmd must be an array of strings");
-    if (json_array_size(cmd) == 0)
+    if (json_array_size(json_object_get(cfg, "Cmd")) == 0)
         return berr(err, BERTH_EINVAL, "No exec command specified");
-    const json_t *env = json_object_get(cfg, "Env");
-    if (env && !json_is_null(env) && !string_array(env))
-        return berr(err, BERTH_EINVAL, "json: Env must be an array of strings");
     const json_t *cs = json_object_get(cfg, "ConsoleSize");
     if (cs && !json_is_null(cs)) {
         if (json_array_size(cs) != 2 || !json_is_integer(json_array_get(cs, 0)) ||
@@ -218,7 +174,8 @@ static int insert_exec(berth_engine *e, const struct exec_row *x, berth_error *e
             r = db_error(e->db, err, "storing the exec instance");
     }
     if (r == 0)
-        r = record_event(e->db, "exec_create", x);
+        r = exec_event(e->db, x->container_id, x->id, "exec_create",
+                       json_object_get(x->config, "Cmd"), err);
     if (r < 0) {
         db_rollback(e->db);
         return r;
@@ -300,14 +257,7 @@ static int exec_user(const struct ctr *c, const char *spec, json_t *process, ber
     int r = userdb_resolve(spec, passwd, group, &u, err);
     if (r < 0)
         return r;
-    json_t *gids = json_array();
-    for (size_t i = 0; i < u.n_groups; i++)
-        json_array_append_new(gids, json_integer(u.groups[i]));
-    json_t *juser = json_pack("{s:I, s:I}", "uid", (json_int_t)u.uid, "gid", (json_int_t)u.gid);
-    if (json_array_size(gids))
-        json_object_set(juser, "additionalGids", gids);
-    json_decref(gids);
-    json_object_set_new(process, "user", juser);
+    json_object_set_new(process, "user", spec_user(&u));
     /* HOME follows the user, unless the exec sets it */
     json_t *home = json_array();
     _cleanup_free_ char *h = xasprintf("HOME=%s", u.home ? u.home : "/");

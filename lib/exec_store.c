@@ -6,14 +6,68 @@
 #include "exec_store.h"
 #include "util.h"
 
-char *exec_event_action(const char *verb, const json_t *cmd)
+int exec_event(sqlite3 *db, const char *container_id, const char *exec_id, const char *verb,
+               const json_t *cmd, berth_error *err)
 {
     buf_t b = { 0 };
     buf_appendf(&b, "%s:", verb);
     size_t i;
     json_t *v;
     json_array_foreach(cmd, i, v) buf_appendf(&b, " %s", json_string_value(v));
-    return buf_steal(&b);
+    _cleanup_free_ char *action = buf_steal(&b);
+    json_t *attrs = json_pack("{s:s}", "execID", exec_id);
+    int r = event_container(db, container_id, action, attrs, err);
+    json_decref(attrs);
+    return r;
+}
+
+/* The event of a state change, from the row the UPDATE returned. */
+typedef int (*record_fn)(sqlite3 *db, const char *exec_id, sqlite3_stmt *row, int value,
+                         berth_error *err);
+
+/* Runs sql (an UPDATE of the exec ?1 setting ?2... from v, RETURNING
+ * container_id, config) and records its event in the same transaction.
+ * The row is gone when its container was removed meanwhile: nothing to
+ * record then. */
+static int update(sqlite3 *db, const char *exec_id, const char *sql, const int64_t v[3],
+                  record_fn record, const char *what, berth_error *err)
+{
+    int r = db_begin(db, err);
+    if (r < 0)
+        return r;
+    _cleanup_stmt_ sqlite3_stmt *s = NULL;
+    r = db_prepare(db, sql, &s, err);
+    if (r == 0) {
+        sqlite3_bind_text(s, 1, exec_id, -1, SQLITE_STATIC);
+        for (int k = 2; k <= sqlite3_bind_parameter_count(s) && k <= 4; k++)
+            sqlite3_bind_int64(s, k, v[k - 2]);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            r = record(db, exec_id, s, (int)v[0], err);
+            if (r == 0)
+                rc = sqlite3_step(s);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = db_error(db, err, what);
+    }
+    if (r < 0) {
+        db_rollback(db);
+        return r;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    return db_commit(db, err);
+}
+
+static int record_start(sqlite3 *db, const char *exec_id, sqlite3_stmt *row, int pid,
+                        berth_error *err)
+{
+    (void)pid;
+    json_t *cfg = json_loads(db_col_text(row, 1), 0, NULL);
+    int r = exec_event(db, db_col_text(row, 0), exec_id, "exec_start", json_object_get(cfg, "Cmd"),
+                       err);
+    json_decref(cfg);
+    return r;
 }
 
 /* The exec_start event goes in the same transaction as the state, so it
@@ -21,80 +75,30 @@ char *exec_event_action(const char *verb, const json_t *cmd)
 int exec_store_set_running(sqlite3 *db, const char *exec_id, int pid, int monitor_pid,
                            int64_t started, berth_error *err)
 {
-    int r = db_begin(db, err);
-    if (r < 0)
-        return r;
-    _cleanup_stmt_ sqlite3_stmt *s = NULL;
-    r = db_prepare(db,
-                   "UPDATE execs SET state = 'running', pid = ?, monitor_pid = ?, started = ?"
-                   " WHERE id = ? RETURNING container_id, config",
-                   &s, err);
-    if (r < 0)
-        goto fail;
-    sqlite3_bind_int(s, 1, pid);
-    sqlite3_bind_int(s, 2, monitor_pid);
-    sqlite3_bind_int64(s, 3, started);
-    sqlite3_bind_text(s, 4, exec_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        json_t *cfg = json_loads(db_col_text(s, 1), 0, NULL);
-        _cleanup_free_ char *action = exec_event_action("exec_start", json_object_get(cfg, "Cmd"));
-        json_decref(cfg);
-        json_t *attrs = json_pack("{s:s}", "execID", exec_id);
-        r = event_container(db, db_col_text(s, 0), action, attrs, err);
-        json_decref(attrs);
-        if (r < 0)
-            goto fail;
-        rc = sqlite3_step(s);
-    }
-    if (rc != SQLITE_DONE) {
-        r = db_error(db, err, "recording an exec's start");
-        goto fail;
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-    return db_commit(db, err);
-fail:
-    db_rollback(db);
+    const int64_t v[3] = { pid, monitor_pid, started };
+    return update(db, exec_id,
+                  "UPDATE execs SET state = 'running', pid = ?2, monitor_pid = ?3, started = ?4"
+                  " WHERE id = ?1 RETURNING container_id, config",
+                  v, record_start, "recording an exec's start", err);
+}
+
+static int record_die(sqlite3 *db, const char *exec_id, sqlite3_stmt *row, int exit_code,
+                      berth_error *err)
+{
+    char code[16];
+    snprintf(code, sizeof code, "%d", exit_code);
+    json_t *attrs = json_pack("{s:s, s:s}", "execID", exec_id, "exitCode", code);
+    int r = event_container(db, db_col_text(row, 0), "exec_die", attrs, err);
+    json_decref(attrs);
     return r;
 }
 
 int exec_store_set_exited(sqlite3 *db, const char *exec_id, int exit_code, int64_t finished,
                           berth_error *err)
 {
-    int r = db_begin(db, err);
-    if (r < 0)
-        return r;
-    _cleanup_stmt_ sqlite3_stmt *s = NULL;
-    r = db_prepare(db,
-                   "UPDATE execs SET state = 'exited', exit_code = ?, finished = ?"
-                   " WHERE id = ? RETURNING container_id",
-                   &s, err);
-    if (r < 0)
-        goto fail;
-    sqlite3_bind_int(s, 1, exit_code);
-    sqlite3_bind_int64(s, 2, finished);
-    sqlite3_bind_text(s, 3, exec_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        /* the row is gone when its container was removed meanwhile */
-        char code[16];
-        snprintf(code, sizeof code, "%d", exit_code);
-        json_t *attrs = json_pack("{s:s, s:s}", "execID", exec_id, "exitCode", code);
-        r = event_container(db, db_col_text(s, 0), "exec_die", attrs, err);
-        json_decref(attrs);
-        if (r < 0)
-            goto fail;
-        rc = sqlite3_step(s);
-    }
-    if (rc != SQLITE_DONE) {
-        r = db_error(db, err, "recording an exec's exit");
-        goto fail;
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-    return db_commit(db, err);
-fail:
-    db_rollback(db);
-    return r;
+    const int64_t v[3] = { exit_code, finished, 0 };
+    return update(db, exec_id,
+                  "UPDATE execs SET state = 'exited', exit_code = ?2, finished = ?3"
+                  " WHERE id = ?1 RETURNING container_id, config",
+                  v, record_die, "recording an exec's exit", err);
 }

@@ -11,8 +11,10 @@
 
 #include <berth/error.h>
 
-/* "exec_create: sh -c date": Docker's action for an exec event. */
-char *exec_event_action(const char *verb, const json_t *cmd);
+/* Records the container event of an exec: action "<verb>: <cmd...>"
+ * ("exec_create: sh -c date", as Docker names it), attribute execID. */
+int exec_event(sqlite3 *db, const char *container_id, const char *exec_id, const char *verb,
+               const json_t *cmd, berth_error *err);
 
 /* Records the running state and the exec_start event. */
 int exec_store_set_running(sqlite3 *db, const char *exec_id, int pid, int monitor_pid,

@@ -230,6 +230,19 @@ static void sort_by_depth(json_t *mounts)
     }
 }
 
+json_t *spec_user(const struct exec_user *user)
+{
+    json_t *juser =
+        json_pack("{s:I, s:I}", "uid", (json_int_t)user->uid, "gid", (json_int_t)user->gid);
+    if (user->n_groups) {
+        json_t *gids = json_array();
+        for (size_t i = 0; i < user->n_groups; i++)
+            json_array_append_new(gids, json_integer(user->groups[i]));
+        json_object_set_new(juser, "additionalGids", gids);
+    }
+    return juser;
+}
+
 json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char *ctrdir,
                    const char *rootfs, const struct spec_host *host)
 {
@@ -242,14 +255,7 @@ json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char
     json_array_append_new(args, json_string(c->path));
     json_array_extend(args, c->args);
 
-    json_t *gids = json_array();
-    for (size_t i = 0; i < user->n_groups; i++)
-        json_array_append_new(gids, json_integer(user->groups[i]));
-    json_t *juser =
-        json_pack("{s:I, s:I}", "uid", (json_int_t)user->uid, "gid", (json_int_t)user->gid);
-    if (json_array_size(gids))
-        json_object_set(juser, "additionalGids", gids);
-    json_decref(gids);
+    json_t *juser = spec_user(user);
 
     const char *cwd = json_get_str(cfg, "WorkingDir", "");
     json_t *caps = spec_capabilities(hc, host);

@@ -29,6 +29,9 @@ json_t *spec_build(const struct ctr *c, const struct exec_user *user, const char
  * HostConfig.CapAdd / CapDrop applied, limited to what the host has. */
 json_t *spec_capabilities(const json_t *hostconfig, const struct spec_host *host);
 
+/* The OCI process "user" of a resolved user: uid, gid, additionalGids. */
+json_t *spec_user(const struct exec_user *user);
+
 /* Sets each "NAME=value" of the array items in the environment array env,
  * replacing the variable's earlier value; items without '=' are skipped. */
 void spec_env_merge(json_t *env, const json_t *items);
