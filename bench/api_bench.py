@@ -16,20 +16,14 @@ Usage: api_bench.py [--runs N] [--seconds S] [--list N] [--dockerd]
 import argparse
 import http.client
 import os
-import shutil
-import signal
 import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import multiprocessing
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from floor import BERTH, BUILD, SRC, Floor, pct, tmpfs_or  # noqa: E402
-
-BERTHD = os.path.join(BUILD, "berthd")
+from floor import Floor, pct  # noqa: E402
+from scratch import Scratch  # noqa: E402
 
 
 class UnixHTTP(http.client.HTTPConnection):
@@ -47,21 +41,6 @@ def rss_kb(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def wait_socket(path, proc, what):
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited")
-        try:
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(path)
-            s.close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{what} did not listen on {path}")
 
 
 def lifecycle(client, **create_kwargs):
@@ -160,23 +139,15 @@ def main():
     args = ap.parse_args()
     args_list = args.list
 
-    base = tempfile.mkdtemp(prefix="berthd-bench-", dir="/var/tmp")
-    runbase = tempfile.mkdtemp(prefix="berthd-bench-", dir=tmpfs_or("/var/tmp"))
-    root, runroot = os.path.join(base, "root"), os.path.join(runbase, "run")
-    sock = os.path.join(runbase, "berthd.sock")
-    b = [BERTH, "--root", root, "--runroot", runroot]
-    proc = None
+    sc = Scratch("berthd-bench-")
     floor = None
     try:
-        tar = os.path.join(base, "busybox.tar")
-        subprocess.run([os.path.join(SRC, "tests", "make-busybox-rootfs.sh"), tar], check=True)
-        subprocess.run(b + ["import", tar, "busybox"], check=True, stdout=subprocess.DEVNULL)
-        floor = Floor(b, root, runroot, base)
-        proc = subprocess.Popen([BERTHD, "--root", root, "--runroot", runroot, "-H",
-                                 "unix://" + sock], stderr=subprocess.DEVNULL)
-        wait_socket(sock, proc, "berthd")
+        sc.import_busybox()
+        floor = Floor(sc.berth, sc.root, sc.runroot, sc.base)
+        sc.start_berthd()
+        proc = sc.proc
         rss_start = rss_kb(proc.pid)
-        res = measure("unix://" + sock, floor, args, "berthd")
+        res = measure(sc.url, floor, args, "berthd")
         time.sleep(3)  # berthd gives memory back after a second without requests
         rss_idle = rss_kb(proc.pid)
         f50 = pct(res["floor"], 50)
@@ -187,22 +158,12 @@ def main():
               f" (target <= 8192 kB)")
         if args.dockerd:
             import dockerd_scratch
-            dockerd_scratch.compare(tar, args, measure, report, res, rss_idle, f50)
+            dockerd_scratch.compare(sc.tar, args, measure, report, res, rss_idle, f50)
         return 0
     finally:
-        if proc and proc.poll() is None:
-            subprocess.run(b + ["rm", "-f"] + subprocess.run(
-                b + ["ps", "-aq"], capture_output=True, text=True).stdout.split(),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            proc.send_signal(signal.SIGTERM)
-            proc.wait()
         if floor:
             floor.close()
-        subprocess.run(b + ["rm", "-f"] + subprocess.run(
-            b + ["ps", "-aq"], capture_output=True, text=True).stdout.split(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(base, ignore_errors=True)
-        shutil.rmtree(runbase, ignore_errors=True)
+        sc.close()
 
 
 if __name__ == "__main__":

@@ -16,15 +16,14 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_bench import BERTHD, UnixHTTP, wait_socket  # noqa: E402
-from floor import BERTH, FLOOR_EXEC, SRC, pct, tmpfs_or  # noqa: E402
+from api_bench import UnixHTTP  # noqa: E402
+from floor import FLOOR_EXEC, pct  # noqa: E402
+from scratch import scratch  # noqa: E402
 
 
 def raw_exec(conn, cid):
@@ -49,26 +48,15 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     args = ap.parse_args()
 
-    base = tempfile.mkdtemp(prefix="exec-bench-", dir="/var/tmp")
-    runbase = tempfile.mkdtemp(prefix="exec-bench-", dir=tmpfs_or("/var/tmp"))
-    root, runroot = os.path.join(base, "root"), os.path.join(runbase, "run")
-    sock = os.path.join(runbase, "berthd.sock")
-    b = [BERTH, "--root", root, "--runroot", runroot]
-    proc = None
-    try:
-        tar = os.path.join(base, "busybox.tar")
-        subprocess.run([os.path.join(SRC, "tests", "make-busybox-rootfs.sh"), tar], check=True)
-        subprocess.run(b + ["import", tar, "busybox"], check=True, stdout=subprocess.DEVNULL)
+    with scratch("exec-bench-") as sc:
+        b = sc.berth
         cid = subprocess.run(b + ["run", "-d", "busybox", "sleep", "100000"], check=True,
                              capture_output=True, text=True).stdout.strip()
-        proc = subprocess.Popen([BERTHD, "--root", root, "--runroot", runroot, "-H",
-                                 "unix://" + sock], stderr=subprocess.DEVNULL)
-        wait_socket(sock, proc, "berthd")
         import docker
-        client = docker.APIClient(base_url="unix://" + sock, version="1.44")
-        conn = UnixHTTP(sock)
+        client = docker.APIClient(base_url=sc.url, version="1.44")
+        conn = UnixHTTP(sc.sock)
         crun = shutil.which("crun")
-        state = os.path.join(runroot, "runtime", "crun")
+        state = os.path.join(sc.runroot, "runtime", "crun")
 
         def floor():
             subprocess.run([FLOOR_EXEC, crun, "--root", state, "exec", cid, "true"], check=True)
@@ -104,15 +92,6 @@ def main():
                   f"  = {p50 / f50:.2f}x the floor (target <= 1.5)")
         client.close()
         return 0
-    finally:
-        subprocess.run(b + ["rm", "-f"] + subprocess.run(
-            b + ["ps", "-aq"], capture_output=True, text=True).stdout.split(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if proc and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait()
-        shutil.rmtree(base, ignore_errors=True)
-        shutil.rmtree(runbase, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,17 +18,13 @@ Usage: logs_bench.py [--runs N] [--mb MB] [--dockerd]
 import argparse
 import datetime
 import os
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_bench import wait_socket  # noqa: E402
-from floor import BERTH, BUILD, SRC, tmpfs_or  # noqa: E402
+from scratch import scratch  # noqa: E402
 
-BERTHD = os.path.join(BUILD, "berthd")
 LINE = "abcdefghijklmnopqrstuvwxyz0123456789" * 3
 LINE = LINE[:99]  # + "\n": 100-byte lines
 
@@ -110,35 +106,14 @@ def main():
     args = ap.parse_args()
 
     # the state root (and so the log) on disk, as in real use
-    base = tempfile.mkdtemp(prefix="berthd-logs-bench-", dir="/var/tmp")
-    runbase = tempfile.mkdtemp(prefix="berthd-logs-bench-", dir=tmpfs_or("/var/tmp"))
-    root, runroot = os.path.join(base, "root"), os.path.join(runbase, "run")
-    sock = os.path.join(runbase, "berthd.sock")
-    b = [BERTH, "--root", root, "--runroot", runroot]
-    proc = None
-    try:
-        tar = os.path.join(base, "busybox.tar")
-        subprocess.run([os.path.join(SRC, "tests", "make-busybox-rootfs.sh"), tar], check=True)
-        subprocess.run(b + ["import", tar, "busybox"], check=True, stdout=subprocess.DEVNULL)
-        proc = subprocess.Popen([BERTHD, "--root", root, "--runroot", runroot, "-H",
-                                 "unix://" + sock], stderr=subprocess.DEVNULL)
-        wait_socket(sock, proc, "berthd")
+    with scratch("berthd-logs-bench-") as sc:
         print(f"{args.mb} MB of 100-byte lines, {args.runs} runs, {os.cpu_count()} CPUs,"
-              f" kernel {os.uname().release}, log on {base}")
-        res = measure("berthd", "unix://" + sock, sock, "v1.44", args)
+              f" kernel {os.uname().release}, log on {sc.base}")
+        res = measure("berthd", sc.url, sc.sock, "v1.44", args)
         report("berthd", res)
         if args.dockerd:
-            compare_dockerd(tar, args, res)
+            compare_dockerd(sc.tar, args, res)
         return 0
-    finally:
-        if proc and proc.poll() is None:
-            ids = subprocess.run(b + ["ps", "-aq"], capture_output=True, text=True).stdout.split()
-            if ids:
-                subprocess.run(b + ["rm", "-f"] + ids, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-            proc.send_signal(signal.SIGTERM)
-            proc.wait()
-        subprocess.run(["rm", "-rf", base, runbase])
 
 
 def compare_dockerd(tar, args, berthd_res):
