@@ -35,9 +35,10 @@ static void make_tree(const char *dir, bool reversed)
     symlink("/", up);
     _cleanup_free_ char *a = xasprintf("%s/a.txt", dir), *hl = xasprintf("%s/sub/hard", dir);
     link(a, hl);
-    /* same mtimes in both trees */
-    const char *all[] = { "", "/a.txt", "/b.txt", "/sub", "/sub/deep" };
-    for (int k = 0; k < 5; k++) {
+    /* same mtimes in both trees, the symlink's too (else the two trees
+     * differ whenever their creation straddles a second) */
+    const char *all[] = { "", "/a.txt", "/b.txt", "/sub", "/sub/deep", "/sub/up" };
+    for (int k = 0; k < 6; k++) {
         _cleanup_free_ char *p = xasprintf("%s%s", dir, all[k]);
         struct timespec ts[2] = { { 1700000000 + reversed * 7, 0 }, { 1700000000, 0 } };
         utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW);
