@@ -89,6 +89,9 @@ struct session {
     struct pending *pending;
     berth_detach_keys detach;
     berth_engine *engine;
+    /* the client may not have read the 101 head yet: wait for it before
+     * the first output (hijack_wait_head_read) */
+    bool head_unread;
 };
 
 /* One piece of output: raw with a TTY, in Docker's multiplexing frame
@@ -237,6 +240,10 @@ static void pump(struct session *s, int sock)
             ssize_t n = berth_attach_read(s->attach, &stream, buf, sizeof buf, &err);
             if (n <= 0)
                 return; /* the container is gone */
+            if (s->head_unread) {
+                hijack_wait_head_read(sock);
+                s->head_unread = false;
+            }
             if (send_frame(sock, s, stream, buf, (size_t)n) < 0)
                 return; /* the client is gone */
         }
@@ -291,6 +298,7 @@ void hijack_pump(const struct hijack *h, berth_attach *attach, int sock)
     s.stdin_once = h->stdin_once;
     s.detach = h->detach;
     s.attach = attach;
+    s.head_unread = true;
     blocking(sock);
     pump(&s, sock);
 }

@@ -142,7 +142,10 @@ struct hijack {
     berth_detach_keys detach;
 };
 int hijack_send_frame(int sock, bool tty, int stream, const char *data, size_t len);
-/* Copies until the process ends, the client goes or types the detach keys. */
+/* Copies until the process ends, the client goes or types the detach keys.
+ * Before the first output it waits for the client to have read the 101
+ * head (hijack_wait_head_read); a process that prints nothing costs no
+ * wait. */
 void hijack_pump(const struct hijack *h, berth_attach *attach, int sock);
 /* Answers 101 with Upgrade: tcp and Docker's stream content type (or,
  * given the websocket accept key, Upgrade: websocket); fn gets the
