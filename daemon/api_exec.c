@@ -54,12 +54,16 @@ struct session {
     struct hijack h;
     berth_attach *attach; /* NULL when the start failed: failure carries why */
     char *failure;
+    /* the request's engine: the attach handle records the exit with it
+     * when freed (exec.h), so it stays with the session until then */
+    berth_engine *engine;
 };
 
 static void session_free(void *p)
 {
     struct session *s = p;
     berth_attach_free(s->attach);
+    engine_put(s->engine);
     free(s->failure);
     free(s);
 }
@@ -76,13 +80,13 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     (void)conn;
     (void)con_cls;
     struct session *s = cls;
-    hijack_wait_head_read(sock);
     if (s->attach) {
         berth_error err = BERTH_ERROR_INIT;
         if (extra_in_size && s->h.want_stdin)
             berth_attach_write(s->attach, extra_in, extra_in_size, &err);
-        hijack_pump(&s->h, s->attach, sock);
+        hijack_pump(&s->h, s->attach, sock); /* waits for the head to be read before output */
     } else {
+        hijack_wait_head_read(sock);
         tell_failure(s, sock);
     }
     shutdown(sock, SHUT_RDWR);
@@ -183,6 +187,8 @@ static int start(struct req *r)
         }
         s->failure = xstrdup(err.message); /* the command could not be run */
     }
+    s->engine = r->engine;
+    r->engine = NULL;
     if (!wants_upgrade(r))
         return reply_stream(r, 200, "application/vnd.docker.raw-stream", produce, s, session_free);
     return reply_upgrade(r, s->h.tty, NULL, on_upgrade, s);

@@ -170,6 +170,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "berthd: %s\n", err.message);
         return 1;
     }
+    {
+        /* monitors forked by a server instead of executed each time */
+        berth_engine *e = engine_get();
+        if (berth_monitor_server_start(e, &err) < 0)
+            fprintf(stderr, "berthd: %s (monitors will be spawned one by one)\n", err.message);
+        engine_put(e);
+    }
     if (!hosts) {
         berth_engine *e = engine_get();
         char *def = xasprintf("unix://%s/berth.sock", berth_engine_runroot(e));
@@ -236,5 +243,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; unix_paths && unix_paths[i]; i++)
         unlink(unix_paths[i]);
     engines_free();
+    berth_monitor_server_stop();
     return 0;
 }

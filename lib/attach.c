@@ -10,6 +10,7 @@
 #include "engine_int.h"
 #include "errors.h"
 #include "events.h"
+#include "exec_store.h"
 #include "monproto.h"
 #include "util.h"
 
@@ -17,9 +18,12 @@ struct berth_attach {
     int fd;
     bool tty;
     int exit_code;
-    bool ended;
+    bool ended, exit_seen;
     uint8_t cur_type;
     uint32_t cur_left;
+    /* an exec's: whose exit to record, with which engine, once seen */
+    berth_engine *engine;
+    char *exec_id;
 };
 
 static int hello(int fd, uint8_t want)
@@ -124,8 +128,10 @@ ssize_t berth_attach_read(berth_attach *a, int *stream, void *buf, size_t cap, b
         }
         if (type == MP_EXIT) {
             unsigned char p[6] = { 0 };
-            if (len >= 4 && read_all(a->fd, p, len < sizeof p ? len : sizeof p) > 0)
+            if (len >= 4 && read_all(a->fd, p, len < sizeof p ? len : sizeof p) > 0) {
                 a->exit_code = (int)mp_get_u32(p);
+                a->exit_seen = true;
+            }
             a->ended = true;
             return 0;
         }
@@ -170,12 +176,27 @@ int berth_attach_exit_code(const berth_attach *a)
     return a->exit_code;
 }
 
+void attach_records_exec_exit(berth_attach *a, berth_engine *e, const char *exec_id)
+{
+    a->engine = e;
+    free(a->exec_id);
+    a->exec_id = xstrdup(exec_id);
+}
+
 void berth_attach_free(berth_attach *a)
 {
     if (!a)
         return;
+    if (a->exec_id && a->exit_seen) {
+        /* after the caller has passed the end on: recording takes a
+         * fraction of a millisecond that nobody needs to wait for */
+        berth_error err = BERTH_ERROR_INIT;
+        if (exec_store_set_exited(a->engine->db, a->exec_id, a->exit_code, now_ns(), &err) >= 0)
+            mp_send(a->fd, MP_RECORDED, NULL, 0);
+    }
     if (a->fd >= 0)
         close(a->fd);
+    free(a->exec_id);
     free(a);
 }
 

@@ -11,6 +11,13 @@
 int attach_connect(const char *rundir, const berth_attach_opts *opts, bool tty, berth_attach **out,
                    berth_error *err);
 
+/* Makes the handle of an exec's start record the exec's exit with e (the
+ * handle's, then, until it is freed) once its stream has carried it, and
+ * tell the exec's monitor so: it then spares itself opening the state
+ * database. The exit is recorded when the handle is freed, after its
+ * caller has passed the end on to its own client. */
+void attach_records_exec_exit(berth_attach *a, berth_engine *e, const char *exec_id);
+
 /* Asks the monitor to signal the container. Returns 0, -ESRCH when the
  * container no longer runs, or -ENOENT/-ECONNREFUSED when no monitor. */
 int monitor_kill(const char *rundir, int signo);

@@ -54,9 +54,27 @@ static char *exec_rundir(const berth_engine *e, const char *id)
     return xasprintf("%s/execs/%s", e->runroot, id);
 }
 
+static bool is_exec_id(const char *id)
+{
+    size_t n = 0;
+    for (; id[n]; n++)
+        if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
+            return false;
+    return n == 64;
+}
+
+/* The exec's row, with the exit its monitor has left in the run directory
+ * and not yet recorded. The file is read before the row: the monitor
+ * writes it before recording the exit and removes it after, so one or the
+ * other has the exit once the monitor has told anyone. */
 static int exec_load(berth_engine *e, const char *id, struct exec_row *x, berth_error *err)
 {
     memset(x, 0, sizeof *x);
+    if (!is_exec_id(id))
+        return berr(err, BERTH_ENOTFOUND, "No such exec instance: %s", id);
+    _cleanup_free_ char *rundir = exec_rundir(e, id);
+    int file_code = 0;
+    bool file_exit = exec_exit_file_read(rundir, &file_code) == 1;
     _cleanup_stmt_ sqlite3_stmt *s = NULL;
     int r = db_prepare(e->db,
                        "SELECT id, container_id, config, state, pid, exit_code FROM execs"
@@ -79,6 +97,12 @@ static int exec_load(berth_engine *e, const char *id, struct exec_row *x, berth_
     x->pid = sqlite3_column_int(s, 4);
     x->exited = sqlite3_column_type(s, 5) != SQLITE_NULL;
     x->exit_code = sqlite3_column_int(s, 5);
+    if (!x->exited && file_exit) {
+        x->exited = true;
+        x->exit_code = file_code;
+        free(x->state);
+        x->state = xstrdup("exited");
+    }
     return 0;
 }
 
@@ -337,17 +361,10 @@ static int build_process(berth_engine *e, const struct ctr *c, const json_t *cfg
 /* created -> starting, for one start only. */
 static int claim(berth_engine *e, const struct exec_row *x, berth_error *err)
 {
-    _cleanup_stmt_ sqlite3_stmt *s = NULL;
-    int r = db_prepare(
-        e->db, "UPDATE execs SET state = 'starting' WHERE id = ? AND state = 'created'", &s, err);
-    if (r < 0)
-        return r;
-    sqlite3_bind_text(s, 1, x->id, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        return db_error(e->db, err, "starting the exec instance");
-    if (sqlite3_changes(e->db) == 0)
+    int r = exec_store_claim(e->db, x->id, err);
+    if (r == 0)
         return berr(err, BERTH_ECONFLICT, "Error: Exec command %s is already running", x->id);
-    return 0;
+    return r < 0 ? r : 0;
 }
 
 /* A start that failed before the monitor took the exec over. */
@@ -397,10 +414,10 @@ static int start_claimed(berth_engine *e, const struct ctr *c, const struct exec
         return r;
     }
     struct sync_reader sr = { .fd = sync_fd };
-    r = monitor_wait_ready(&sr, err);
-    if (r < 0) {
+    int monitor_pid = monitor_wait_ready(&sr, err);
+    if (monitor_pid < 0) {
         rm_rf(rundir);
-        return r;
+        return monitor_pid;
     }
     berth_attach *a = NULL;
     if (!opts->detach) {
@@ -411,6 +428,7 @@ static int start_claimed(berth_engine *e, const struct ctr *c, const struct exec
         r = attach_connect(rundir, &ao, tty, &a, err);
         if (r < 0)
             return r; /* the monitor sees its go pipe close, and goes */
+        attach_records_exec_exit(a, e, x->id);
     }
     if (write_all(go_fd, "g", 1) < 0) {
         berth_attach_free(a);
@@ -418,7 +436,14 @@ static int start_claimed(berth_engine *e, const struct ctr *c, const struct exec
     }
     char line[2048];
     int n = sync_line(&sr, line, sizeof line, 120000);
-    if (n > 0 && str_has_prefix(line, "started ")) {
+    int pid;
+    if (n > 0 && sscanf(line, "started %d", &pid) == 1) {
+        /* The engine records the run (nothing, if the exit came first);
+         * the monitor never opens the database for it. Should this fail,
+         * the exec runs on regardless, and its exit is recorded all the
+         * same. */
+        berth_error ignored = BERTH_ERROR_INIT;
+        exec_store_set_running(e->db, x->id, pid, monitor_pid, now_ns(), &ignored);
         if (attach_out)
             *attach_out = a;
         else

@@ -1,5 +1,9 @@
 /* exec_store.c - exec instances' state transitions in the state database. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "events.h"
@@ -27,11 +31,13 @@ typedef int (*record_fn)(sqlite3 *db, const char *exec_id, sqlite3_stmt *row, in
 
 /* Runs sql (an UPDATE of the exec ?1 setting ?2... from v, RETURNING
  * container_id, config) and records its event in the same transaction.
- * The row is gone when its container was removed meanwhile: nothing to
- * record then. */
+ * Returns 1 when a row changed, 0 when none did: the row is gone when its
+ * container was removed meanwhile, or its state was not the one the
+ * UPDATE's condition wants. */
 static int update(sqlite3 *db, const char *exec_id, const char *sql, const int64_t v[3],
                   record_fn record, const char *what, berth_error *err)
 {
+    int changed = 0;
     int r = db_begin(db, err);
     if (r < 0)
         return r;
@@ -43,6 +49,7 @@ static int update(sqlite3 *db, const char *exec_id, const char *sql, const int64
             sqlite3_bind_int64(s, k, v[k - 2]);
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW) {
+            changed = 1;
             r = record(db, exec_id, s, (int)v[0], err);
             if (r == 0)
                 rc = sqlite3_step(s);
@@ -56,7 +63,8 @@ static int update(sqlite3 *db, const char *exec_id, const char *sql, const int64
     }
     sqlite3_finalize(s);
     s = NULL;
-    return db_commit(db, err);
+    r = db_commit(db, err);
+    return r < 0 ? r : changed;
 }
 
 static int record_start(sqlite3 *db, const char *exec_id, sqlite3_stmt *row, int pid,
@@ -70,16 +78,34 @@ static int record_start(sqlite3 *db, const char *exec_id, sqlite3_stmt *row, int
     return r;
 }
 
-/* The exec_start event goes in the same transaction as the state, so it
- * always comes before the exec_die of a process that ends at once. */
+/* created -> starting, for one start only, with the exec_start event (as
+ * Docker logs it: when the start is asked for, before the process runs). */
+int exec_store_claim(sqlite3 *db, const char *exec_id, berth_error *err)
+{
+    const int64_t v[3] = { 0, 0, 0 };
+    return update(db, exec_id,
+                  "UPDATE execs SET state = 'starting' WHERE id = ?1 AND state = 'created'"
+                  " RETURNING container_id, config",
+                  v, record_start, "starting the exec instance", err);
+}
+
 int exec_store_set_running(sqlite3 *db, const char *exec_id, int pid, int monitor_pid,
                            int64_t started, berth_error *err)
 {
-    const int64_t v[3] = { pid, monitor_pid, started };
-    return update(db, exec_id,
-                  "UPDATE execs SET state = 'running', pid = ?2, monitor_pid = ?3, started = ?4"
-                  " WHERE id = ?1 RETURNING container_id, config",
-                  v, record_start, "recording an exec's start", err);
+    _cleanup_stmt_ sqlite3_stmt *s = NULL;
+    int r = db_prepare(db,
+                       "UPDATE execs SET state = 'running', pid = ?2, monitor_pid = ?3,"
+                       " started = ?4 WHERE id = ?1 AND state = 'starting'",
+                       &s, err);
+    if (r < 0)
+        return r;
+    sqlite3_bind_text(s, 1, exec_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, pid);
+    sqlite3_bind_int(s, 3, monitor_pid);
+    sqlite3_bind_int64(s, 4, started);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return db_error(db, err, "recording an exec's start");
+    return 0;
 }
 
 static int record_die(sqlite3 *db, const char *exec_id, sqlite3_stmt *row, int exit_code,
@@ -99,6 +125,35 @@ int exec_store_set_exited(sqlite3 *db, const char *exec_id, int exit_code, int64
     const int64_t v[3] = { exit_code, finished, 0 };
     return update(db, exec_id,
                   "UPDATE execs SET state = 'exited', exit_code = ?2, finished = ?3"
-                  " WHERE id = ?1 RETURNING container_id, config",
+                  " WHERE id = ?1 AND state != 'exited' RETURNING container_id, config",
                   v, record_die, "recording an exec's exit", err);
+}
+
+int exec_exit_file_create(int rundir_fd)
+{
+    int fd = openat(rundir_fd, EXEC_EXIT_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    return fd < 0 ? -errno : fd;
+}
+
+/* One write of one short line: a reader finds it whole, or no newline. */
+int exec_exit_file_set(int fd, int exit_code, int64_t finished)
+{
+    char line[64];
+    int n = snprintf(line, sizeof line, "%d %lld\n", exit_code, (long long)finished);
+    ssize_t w = pwrite(fd, line, (size_t)n, 0);
+    if (w == n)
+        return 0;
+    return w < 0 ? -errno : -EIO;
+}
+
+int exec_exit_file_read(const char *rundir, int *exit_code)
+{
+    _cleanup_free_ char *path = xasprintf("%s/" EXEC_EXIT_FILE, rundir);
+    _cleanup_free_ char *text = NULL;
+    if (read_file(path, &text, NULL) < 0 || !strchr(text, '\n'))
+        return 0;
+    long long finished;
+    if (sscanf(text, "%d %lld", exit_code, &finished) != 2)
+        return 0;
+    return 1;
 }

@@ -16,12 +16,34 @@
 int exec_event(sqlite3 *db, const char *container_id, const char *exec_id, const char *verb,
                const json_t *cmd, berth_error *err);
 
-/* Records the running state and the exec_start event. */
+/* Claims a created exec for one start (created -> starting) and records
+ * the exec_start event. Returns 1, 0 when the exec was not in "created"
+ * (or is gone), or a negative error. */
+int exec_store_claim(sqlite3 *db, const char *exec_id, berth_error *err);
+
+/* Records the running state of a starting exec (its process and monitor);
+ * nothing when its exit was recorded first. */
 int exec_store_set_running(sqlite3 *db, const char *exec_id, int pid, int monitor_pid,
                            int64_t started, berth_error *err);
 
-/* Records the exit code and the exec_die event. */
+/* Records the exit code and the exec_die event, once: returns 1, or 0
+ * when the exit was already recorded (or the exec is gone). */
 int exec_store_set_exited(sqlite3 *db, const char *exec_id, int exit_code, int64_t finished,
                           berth_error *err);
+
+/* The exit of an exec as its monitor leaves it in the exec's run
+ * directory before it tells its clients, and before anyone records it in
+ * the state database (see monitor/main.c, finish_exec): whoever reads an
+ * exec that the database still calls starting or running looks here
+ * first. The file is made empty while the exec runs (making a file can
+ * take a few tenths of a millisecond on a journaling file system), gets
+ * "<code> <finished>\n" at the exit, and goes with the run directory once
+ * the database has the exit. */
+#define EXEC_EXIT_FILE "exit"
+/* The empty file; returns its fd or -errno. */
+int exec_exit_file_create(int rundir_fd);
+int exec_exit_file_set(int fd, int exit_code, int64_t finished);
+/* Returns 1 with *exit_code set when the file holds an exit, 0 when not. */
+int exec_exit_file_read(const char *rundir, int *exit_code);
 
 #endif

@@ -11,6 +11,7 @@
 #include "container.h"
 #include "engine_int.h"
 #include "errors.h"
+#include "monitor_server.h"
 #include "monitor_spawn.h"
 #include "runtime.h"
 #include "util.h"
@@ -50,6 +51,31 @@ int sync_line(struct sync_reader *sr, char *line, size_t cap, int timeout_ms)
     }
 }
 
+int monitor_posix_spawn(const char *path, const char *const *argv, const int *fds, int nfds,
+                        pid_t *pid_out)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    for (int i = 0; i < nfds; i++)
+        posix_spawn_file_actions_adddup2(&fa, fds[i], 3 + i);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    int r = posix_spawn(pid_out, path, &fa, &attr, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return r;
+}
+
 int monitor_spawn(berth_engine *e, const char *const *argv, int *sync_out, int *go_out,
                   berth_error *err)
 {
@@ -61,26 +87,16 @@ int monitor_spawn(berth_engine *e, const char *const *argv, int *sync_out, int *
         close(sp[1]);
         return berr_errno(err, BERTH_EINTERNAL, errno, "pipe");
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, sp[1], 3);
-    posix_spawn_file_actions_adddup2(&fa, gp[0], 4);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    if (monitor_server_fork(e->monitor_path, argv, sp[1], gp[0]) == 0) {
+        close(sp[1]);
+        close(gp[0]);
+        *sync_out = sp[0];
+        *go_out = gp[1];
+        return 0;
+    }
+    const int fds[2] = { sp[1], gp[0] };
     pid_t pid;
-    int r = posix_spawn(&pid, e->monitor_path, &fa, &attr, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    int r = monitor_posix_spawn(e->monitor_path, argv, fds, 2, &pid);
     close(sp[1]);
     close(gp[0]);
     if (r != 0) {

@@ -9,6 +9,7 @@
 #define BERTH_MONITOR_SPAWN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <berth/error.h>
 
@@ -23,7 +24,14 @@ struct sync_reader {
 /* Reads one line from the monitor. Returns its length, 0 at EOF, -errno. */
 int sync_line(struct sync_reader *sr, char *line, size_t cap, int timeout_ms);
 
-/* Spawns the engine's berth-monitor with argv (argv[0] is its name; the
+/* posix_spawn of a berth-monitor at path: fds[i] on fd 3 + i, /dev/null
+ * on 0-2, default signals unblocked, a session of its own. Returns 0 or
+ * an errno value. */
+int monitor_posix_spawn(const char *path, const char *const *argv, const int *fds, int nfds,
+                        pid_t *pid_out);
+
+/* Spawns (or has this process's monitor server fork, see
+ * monitor_server.h) the engine's berth-monitor with argv (argv[0] is its name; the
  * options are the caller's) and waits for the spawned process, which
  * leaves the real monitor running detached. *sync_out is the read end of
  * the sync pipe, *go_out the write end of the go pipe. */

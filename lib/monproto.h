@@ -27,6 +27,8 @@ enum mp_type {
     MP_KILL = 'K',        /* client: u32 signal; answered with MP_ACK */
     MP_ACK = 'A',         /* monitor: i32 result (0 or -errno) */
     MP_EXIT = 'E',        /* monitor: i32 exit code, u8 oom killed, u8 removed */
+    MP_RECORDED = 'D',    /* client, after an exec's MP_EXIT: the exit is in the state
+                             database, the monitor need not open it */
 };
 
 enum {

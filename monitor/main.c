@@ -19,6 +19,11 @@
  *      was started with auto-remove, and only then tells the clients.
  * It is linked statically and keeps no more than a few buffers, so each
  * running container costs well under a megabyte.
+ *
+ * With --exec-id it holds one exec of a running container instead: no
+ * mounts and no log, `runtime exec --detach`, and at the exit the code
+ * left in the exec's run directory before the clients hear it (see
+ * finish_exec). With --serve it forks monitors on request (serve.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +52,7 @@
 #include "exec_store.h"
 #include "db.h"
 #include "monitor.h"
+#include "monitor_server.h"
 #include "monproto.h"
 #include "runtime.h"
 #include "trace.h"
@@ -92,14 +98,6 @@ static void db_release(struct monitor *m)
     m->db = NULL;
 }
 
-/* As db_do, keeping the connection open for what follows. */
-static void db_do_keep(struct monitor *m, int (*fn)(sqlite3 *, struct monitor *, void *))
-{
-    sqlite3 *db = db_get(m);
-    if (db)
-        fn(db, m, NULL);
-}
-
 static void db_do(struct monitor *m, int (*fn)(sqlite3 *, struct monitor *, void *), void *arg)
 {
     sqlite3 *db = db_get(m);
@@ -109,16 +107,17 @@ static void db_do(struct monitor *m, int (*fn)(sqlite3 *, struct monitor *, void
     db_release(m);
 }
 
+static void tell_exit(struct monitor *m, int code, bool oom, bool removed);
+static void drop_clients(struct monitor *m);
+
 /* What main allocated, given back before it returns (the process ends
  * anyway; this keeps the leak checker's report about real leaks). */
 static void monitor_release(struct monitor *m)
 {
     db_release(m);
-    for (size_t i = 0; i < m->n_clients; i++)
-        client_free(m->clients[i]);
-    free(m->clients);
-    m->clients = NULL;
-    m->n_clients = 0;
+    drop_clients(m);
+    if (m->exit_fd >= 0)
+        close(m->exit_fd);
     buf_free(&m->stdin_q);
     ctr_removal_clear(&m->removal);
     free(m->rundir);
@@ -241,8 +240,6 @@ static int db_running(sqlite3 *db, struct monitor *m, void *arg)
 {
     (void)arg;
     berth_error err = BERTH_ERROR_INIT;
-    if (m->exec_id)
-        return exec_store_set_running(db, m->exec_id, m->ctr_pid, getpid(), now_ns(), &err);
     return ctr_store_set_running(db, m->id, m->ctr_pid, getpid(), proc_starttime(getpid()),
                                  now_ns(), &err);
 }
@@ -378,8 +375,7 @@ static int start_container(struct monitor *m, struct stdio_ends *ends)
     }
     /* A container's run is recorded before the engine hears "started";
      * the connection is closed after, off the critical path (see main).
-     * An exec's is recorded right after: nobody waits on it, and its exit
-     * is recorded by this same process, after it. */
+     * An exec's is recorded by the engine, which has the database open. */
     sqlite3 *db = m->exec_id ? NULL : db_get(m);
     if (db)
         db_running(db, m, NULL);
@@ -414,8 +410,6 @@ static int lock_container(struct monitor *m)
     }
     return fd;
 }
-
-static void tell_exit(struct monitor *m, int code, bool oom, bool removed);
 
 /* The order matters to anyone waiting: the state database says "exited"
  * before the socket goes away, so a client that finds no socket also
@@ -461,26 +455,89 @@ static void finish(struct monitor *m)
     if (lock >= 0)
         close(lock);
     tell_exit(m, x.code, x.oom, m->auto_remove);
+    drop_clients(m);
 }
 
-/* The end of an exec: its exit code recorded, its clients told, its run
- * directory gone. The container is not ours to touch. */
+/* After an exec's exit: whether a client (the engine that started it)
+ * says it has recorded the exit. Waits 2 s at most, and only while some
+ * client is still connected. */
+static bool recorded_by_client(struct monitor *m)
+{
+    int64_t deadline = monotonic_ns() + 2000000000LL;
+    struct pollfd pfd[64];
+    size_t n = m->n_clients < 64 ? m->n_clients : 64;
+    for (size_t i = 0; i < n; i++) {
+        pfd[i].fd = m->clients[i]->fd;
+        pfd[i].events = POLLIN;
+        struct timeval tv = { 1, 0 };
+        setsockopt(pfd[i].fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    size_t open = n;
+    while (open) {
+        int64_t left = deadline - monotonic_ns();
+        if (left <= 0)
+            return false;
+        int pr = poll(pfd, n, (int)(left / 1000000) + 1);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            if (pfd[i].fd < 0 || !pfd[i].revents)
+                continue;
+            uint8_t type;
+            void *payload = NULL;
+            uint32_t len;
+            int r = mp_recv(pfd[i].fd, &type, &payload, &len);
+            free(payload);
+            if (r > 0 && type == MP_RECORDED)
+                return true;
+            if (r <= 0) {
+                pfd[i].fd = -1; /* gone without a word */
+                open--;
+            }
+        }
+    }
+    return false;
+}
+
+/* The end of an exec. Its exit code goes into the run directory first
+ * (the file was made while the exec ran), so that whoever asks once the
+ * clients have heard finds it; then the clients hear. The engine that
+ * started the exec records the exit in the state database and says so:
+ * opening the database (its schema read and parsed) would cost this
+ * process a millisecond of CPU that the client's next request is waiting
+ * for. Only when nobody records it (a detached exec, a client gone) does
+ * the monitor. The container is not ours to touch. */
 static void finish_exec(struct monitor *m)
 {
     int code = exit_code_from_status(m->exit_status);
+    bool filed = m->exit_fd >= 0 && exec_exit_file_set(m->exit_fd, code, m->exit_time) == 0;
     berth_error err = BERTH_ERROR_INIT;
-    sqlite3 *db = db_get(m);
-    if (db)
-        exec_store_set_exited(db, m->exec_id, code, m->exit_time, &err);
-    db_release(m);
+    if (!filed) {
+        /* no file: the database must have the exit before anyone hears */
+        sqlite3 *db = db_get(m);
+        if (db)
+            exec_store_set_exited(db, m->exec_id, code, m->exit_time, &err);
+    }
     unlinkat(m->rundir_fd, "monitor.sock", 0);
     close(m->listen_fd);
     m->listen_fd = -1;
     tell_exit(m, code, false, false);
-    rm_rf(m->rundir);
+    int r = 0;
+    if (filed && !recorded_by_client(m)) {
+        sqlite3 *db = db_get(m);
+        r = db ? exec_store_set_exited(db, m->exec_id, code, m->exit_time, &err) : -1;
+    }
+    drop_clients(m);
+    db_release(m);
+    /* the file stays when the database could not have the exit */
+    if (r >= 0)
+        rm_rf(m->rundir);
 }
 
-/* Sends the exit to every client, waiting (a little) for each to take it. */
+/* Sends the exit to every client, waiting (a little) for each to take it;
+ * the connections stay open (see drop_clients). */
 static void tell_exit(struct monitor *m, int code, bool oom, bool removed)
 {
     unsigned char payload[6];
@@ -494,8 +551,14 @@ static void tell_exit(struct monitor *m, int code, bool oom, bool removed)
         struct timeval tv = { 5, 0 };
         setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         write_all(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
-        client_free(c);
+        c->out_off = c->out.len;
     }
+}
+
+static void drop_clients(struct monitor *m)
+{
+    for (size_t i = 0; i < m->n_clients; i++)
+        client_free(m->clients[i]);
     free(m->clients);
     m->clients = NULL;
     m->n_clients = 0;
@@ -529,10 +592,10 @@ static void usage(void)
     exit(2);
 }
 
-int main(int argc, char **argv)
+int monitor_run(int argc, char **argv, bool forked)
 {
     struct monitor m = { 0 };
-    m.sync_fd = m.go_fd = m.listen_fd = m.console_fd = m.sig_fd = -1;
+    m.sync_fd = m.go_fd = m.listen_fd = m.console_fd = m.sig_fd = m.exit_fd = -1;
     m.out_fd = m.err_fd = m.in_fd = -1;
     enum {
         OPT_ID = 1,
@@ -600,8 +663,9 @@ int main(int argc, char **argv)
     close_range(keep_max + 1, ~0U, 0);
 
     /* Detach: the engine reaps the process it spawned, and the one that
-     * goes on is nobody's child but init's (or a subreaper's). */
-    pid_t child = fork();
+     * goes on is nobody's child but init's (or a subreaper's). One forked
+     * by the server is the server's child, which nobody waits for. */
+    pid_t child = forked ? 0 : fork();
     if (child < 0)
         die_setup(&m, "fork", errno);
     if (child > 0)
@@ -682,12 +746,12 @@ int main(int argc, char **argv)
     sync_msg(&m, "started %d", (int)m.ctr_pid);
     close(m.sync_fd);
     m.sync_fd = -1;
-    if (m.exec_id)
-        db_do_keep(&m, db_running);
-    if (!m.exec_id) {
-        /* a container may run for long: keep no pages it does not need.
-         * An exec is mostly short: its exit is recorded on the open
-         * connection. */
+    if (m.exec_id) {
+        /* made while the exec runs: on a journaling file system this can
+         * take a few tenths of a millisecond */
+        m.exit_fd = exec_exit_file_create(m.rundir_fd);
+    } else {
+        /* a container may run for long: keep no pages it does not need */
         db_release(&m);
         shrink();
     }
@@ -701,4 +765,11 @@ int main(int argc, char **argv)
     trace_point("monitor finished");
     monitor_release(&m);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], MONITOR_SERVER_ARG) == 0)
+        return monitor_serve(argc, argv);
+    return monitor_run(argc, argv, false);
 }

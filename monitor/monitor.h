@@ -37,6 +37,7 @@ struct monitor {
     char *rundir, *ctrdir, *state_root, *runtime_log;
     int rundir_fd, ctrdir_fd;
     int listen_fd, console_fd, sig_fd;
+    int exit_fd; /* an exec's exit file (exec_store.h) */
     /* the container's stdio, our ends: out/err readable, in writable.
      * With a TTY, out_fd is the pty master and in_fd a duplicate of it. */
     int out_fd, err_fd, in_fd;
@@ -61,5 +62,11 @@ void monitor_loop(struct monitor *m);
 void client_queue(struct client *c, uint8_t type, const void *data, uint32_t len);
 void client_free(struct client *c);
 int accept_clients(struct monitor *m, bool wait_hello);
+
+/* The monitor proper, from its command line (main.c). forked: it was
+ * forked by the server (serve.c), not spawned, and need not detach. */
+int monitor_run(int argc, char **argv, bool forked);
+/* Server mode: forks monitors on request until the engine goes. */
+int monitor_serve(int argc, char **argv);
 
 #endif

@@ -47,6 +47,17 @@ void berth_engine_free(berth_engine *engine);
  * cache) while it stays open; for long-lived callers that go idle. */
 void berth_engine_release_memory(berth_engine *engine);
 
+/* Starts, for this process, a berth-monitor (the engine's) that stays
+ * running and forks the monitor of every container start and exec that
+ * an engine of this process asks for, instead of berth-monitor being
+ * executed each time: about a millisecond less per start. For long-lived
+ * callers (berthd); engines with another monitor path, and every engine
+ * once the server is gone, spawn monitors as before. Monitors forked by
+ * the server do not depend on it: it can stop while they run. */
+int berth_monitor_server_start(berth_engine *engine, berth_error *err);
+/* Stops the server (and waits for it); the monitors it forked run on. */
+void berth_monitor_server_stop(void);
+
 /* Borrowed strings, valid while the engine lives. */
 const char *berth_engine_root(const berth_engine *engine);
 const char *berth_engine_runroot(const berth_engine *engine);

@@ -51,7 +51,10 @@ typedef struct berth_exec_start_opts {
  * unknown exec, BERTH_ECONFLICT when it was started already or its
  * container is not running. When the command cannot be run, the exec
  * records exit code 126 or 127 and the call fails with BERTH_EINVAL and
- * the runtime's message. */
+ * the runtime's message. The attach handle records the exit in the state
+ * database with the engine when it is freed (sparing the exec's monitor
+ * that work): the engine belongs to the handle until then, so do not use
+ * it from another thread meanwhile. */
 int berth_exec_start(berth_engine *engine, const char *exec_id, const berth_exec_start_opts *opts,
                      berth_attach **attach_out, berth_error *err);
 

@@ -434,3 +434,93 @@ def test_a_schema_1_database_is_migrated(bb):
     db.close()
     assert actions[:2] == ["start", "exec_create: echo migrated"]
     bb("rm", "-f", "old")
+
+
+# ---- who records the exit; berthd's monitor server -------------------------
+
+def _exec_dies(daemon, box, since, eid):
+    evs = daemon.client.events(decode=True, since=since, until=time.time() + 1,
+                               filters={"container": box.id, "event": "exec_die"})
+    return [e["Actor"]["Attributes"]["exitCode"] for e in evs
+            if e["Actor"]["Attributes"].get("execID") == eid]
+
+
+def test_exec_exit_recorded_once_by_its_starter(daemon, box):
+    """An attached exec's exit is recorded by the engine that started it
+    (the monitor is told and spares itself the database): the code is there
+    as soon as the stream ends, exec_die comes once, and the exec's run
+    directory goes."""
+    api = daemon.client.api
+    since = time.time()
+    eid = api.exec_create(box.id, ["sh", "-c", "echo out; exit 3"])["Id"]
+    assert api.exec_start(eid) == b"out\n"
+    x = api.exec_inspect(eid)
+    assert (x["ExitCode"], x["Running"]) == (3, False)
+    rundir = os.path.join(daemon.berth.runroot, "execs", eid)
+    wait_for(lambda: not os.path.exists(rundir), what="the exec's run directory gone")
+    assert _exec_dies(daemon, box, since, eid) == ["3"]
+
+
+def test_exec_exit_recorded_when_its_client_vanishes(daemon, box):
+    """The client of an attached exec goes away before the exit: nobody is
+    there to record it, so the monitor does, once."""
+    api = daemon.client.api
+    since = time.time()
+    eid = api.exec_create(box.id, ["sh", "-c", "sleep 0.5; exit 4"])["Id"]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(daemon.sock)
+    body = b'{"Detach": false, "Tty": false}'
+    s.sendall(b"POST /v1.44/exec/%s/start HTTP/1.1\r\nHost: x\r\n"
+              b"Content-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (eid.encode(), len(body), body))
+    assert s.recv(4096).startswith(b"HTTP/1.1 101")
+    s.close()
+    wait_for(lambda: api.exec_inspect(eid)["ExitCode"] == 4, what="exit code 4")
+    rundir = os.path.join(daemon.berth.runroot, "execs", eid)
+    wait_for(lambda: not os.path.exists(rundir), what="the exec's run directory gone")
+    assert _exec_dies(daemon, box, since, eid) == ["4"]
+
+
+def _monitor_server(daemon):
+    pid = daemon.proc.pid
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        kids = [int(k) for k in f.read().split()]
+    servers = [k for k in kids
+               if open(f"/proc/{k}/cmdline", "rb").read().split(b"\0")[:2]
+               == [b"berth-monitor", b"--serve"]]
+    assert len(servers) == 1, kids
+    return servers[0]
+
+
+def _children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(k) for k in f.read().split()]
+
+
+def test_berthd_forks_monitors_from_its_server(daemon, box):
+    """berthd keeps one berth-monitor --serve that forks the monitors of
+    its starts and execs; each shows its own command line. It goes when
+    berthd stops, and the containers run on."""
+    server = _monitor_server(daemon)
+    mons = _children(server)
+    assert mons, "the container's monitor is the server's child"
+    argv = open(f"/proc/{mons[0]}/cmdline", "rb").read().split(b"\0")
+    assert argv[0] == b"berth-monitor" and box.id.encode() in argv
+    assert box.exec_run(["sh", "-c", "exit 6"]).exit_code == 6
+    daemon.stop()
+    wait_for(lambda: not os.path.exists(f"/proc/{server}"), what="the server gone")
+    assert daemon.berth.inspect("box")["State"]["Running"] is True
+    daemon.start()
+    assert daemon.client.containers.get("box").exec_run("echo on").output == b"on\n"
+
+
+def test_berthd_works_on_without_its_monitor_server(daemon, box):
+    """Should the server die, monitors are spawned one by one."""
+    server = _monitor_server(daemon)
+    os.kill(server, 9)
+    wait_for(lambda: server not in _children(daemon.proc.pid)
+             or open(f"/proc/{server}/stat").read().split()[2] == "Z", what="the server dead")
+    r = box.exec_run(["sh", "-c", "echo still; exit 2"])
+    assert (r.exit_code, r.output) == (2, b"still\n")
+    out = daemon.client.containers.run("busybox", ["echo", "run"], remove=True)
+    assert out == b"run\n"
