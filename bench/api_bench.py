@@ -43,6 +43,24 @@ def rss_kb(pid):
     return 0
 
 
+def server_rss_kb(berthd_pid):
+    """RSS of berthd's monitor server (berth-monitor --serve, its child)."""
+    try:
+        with open(f"/proc/{berthd_pid}/task/{berthd_pid}/children") as f:
+            kids = f.read().split()
+    except OSError:
+        return 0
+    total = 0
+    for k in kids:
+        try:
+            with open(f"/proc/{k}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[1:2] == [b"--serve"]:
+                    total += rss_kb(int(k))
+        except (OSError, IndexError):
+            pass
+    return total
+
+
 def lifecycle(client, **create_kwargs):
     c = client.containers.create("busybox", ["true"], **create_kwargs)
     c.start()
@@ -150,12 +168,13 @@ def main():
         res = measure(sc.url, floor, args, "berthd")
         time.sleep(3)  # berthd gives memory back after a second without requests
         rss_idle = rss_kb(proc.pid)
+        rss_server = server_rss_kb(proc.pid)
         f50 = pct(res["floor"], 50)
         print(f"floor: crun run of the same bundle: p50 {f50:.1f} ms  ({os.cpu_count()} CPUs,"
               f" kernel {os.uname().release})")
         report("berthd", res, f50)
-        print(f"  berthd RSS: {rss_start} kB at start, {rss_idle} kB idle after the runs"
-              f" (target <= 8192 kB)")
+        print(f"  berthd RSS: {rss_start} kB at start, {rss_idle} kB idle after the runs,"
+              f" {rss_idle + rss_server} kB with its monitor server (target <= 8192 kB)")
         if args.dockerd:
             import dockerd_scratch
             dockerd_scratch.compare(sc.tar, args, measure, report, res, rss_idle, f50)

@@ -4,8 +4,10 @@
 One busybox container runs `sleep`; then, alternating, N times each:
 - floor: `crun exec <container> true` with berth's runtime state (through
   floor-exec, which applies the same hybrid-cgroup workaround berth does);
-- berthd, raw HTTP on the unix socket: POST /containers/{id}/exec,
+- berthd, HTTP on the unix socket: POST /containers/{id}/exec,
   POST /exec/{id}/start (the output read to its end), GET /exec/{id}/json;
+  once with the start hijacked on a connection of its own (Upgrade: tcp,
+  as the docker CLI and docker-py ask), once as a plain streamed 200;
 - berthd, docker-py: exec_create + exec_start + exec_inspect;
 - berth CLI: `berth exec <container> true` (daemonless).
 Target (issue 4): exec p50 <= 1.5x `crun exec`.
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -42,6 +45,32 @@ def raw_exec(conn, cid):
     assert code == 0, f"exec exit code {code}"
 
 
+def hijacked_exec(conn, sock_path, cid):
+    """As the docker CLI and docker-py do it: the start request asks for an
+    upgrade, on a connection of its own, read to its end."""
+    body = json.dumps({"Cmd": ["true"], "AttachStdout": True, "AttachStderr": True})
+    conn.request("POST", f"/v1.44/containers/{cid}/exec", body,
+                 {"Content-Type": "application/json"})
+    eid = json.loads(conn.getresponse().read())["Id"]
+    start = b'{"Detach": false, "Tty": false}'
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_path)
+    s.sendall(b"POST /v1.44/exec/%s/start HTTP/1.1\r\nHost: localhost\r\n"
+              b"Content-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (eid.encode(), len(start), start))
+    head = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        head += chunk
+    s.close()
+    assert head.startswith(b"HTTP/1.1 101"), head[:80]
+    conn.request("GET", f"/v1.44/exec/{eid}/json")
+    code = json.loads(conn.getresponse().read())["ExitCode"]
+    assert code == 0, f"exec exit code {code}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=100)
@@ -64,6 +93,9 @@ def main():
         def api_raw():
             raw_exec(conn, cid)
 
+        def api_hijacked():
+            hijacked_exec(conn, sc.sock, cid)
+
         def api_py():
             eid = client.exec_create(cid, ["true"])["Id"]
             client.exec_start(eid)
@@ -72,7 +104,7 @@ def main():
         def cli():
             subprocess.run(b + ["exec", cid, "true"], check=True)
 
-        kinds = {"floor": floor, "raw": api_raw, "docker-py": api_py, "cli": cli}
+        kinds = {"floor": floor, "hijacked": api_hijacked, "raw": api_raw, "docker-py": api_py, "cli": cli}
         times = {k: [] for k in kinds}
         for i in range(args.warmup + args.runs):
             for k, fn in kinds.items():
@@ -83,7 +115,8 @@ def main():
         f50 = pct(times["floor"], 50)
         print(f"floor: crun exec of true in the container: p50 {f50:.1f} ms"
               f"  ({os.cpu_count()} CPUs, kernel {os.uname().release}, {args.runs} runs each)")
-        labels = {"raw": "berthd, raw HTTP (create+start+inspect)",
+        labels = {"hijacked": "berthd, HTTP, start hijacked (as clients do)",
+                  "raw": "berthd, HTTP, start without upgrade",
                   "docker-py": "berthd, docker-py (create+start+inspect)",
                   "cli": "berth exec (CLI, no daemon)"}
         for k, label in labels.items():
