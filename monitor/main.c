@@ -579,7 +579,7 @@ static bool only_the_executable(const char *path, void *userdata)
     return pick;
 }
 
-static void shrink(void)
+void monitor_shrink(void)
 {
     malloc_trim(0);
     bool first = true;
@@ -753,7 +753,7 @@ int monitor_run(int argc, char **argv, bool forked)
     } else {
         /* a container may run for long: keep no pages it does not need */
         db_release(&m);
-        shrink();
+        monitor_shrink();
     }
 
     monitor_loop(&m);

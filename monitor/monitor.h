@@ -66,6 +66,9 @@ int accept_clients(struct monitor *m, bool wait_hello);
 /* The monitor proper, from its command line (main.c). forked: it was
  * forked by the server (serve.c), not spawned, and need not detach. */
 int monitor_run(int argc, char **argv, bool forked);
+/* Drops the executable's read-only pages and trims the heap: what is
+ * used again is refaulted from the page cache. */
+void monitor_shrink(void);
 /* Server mode: forks monitors on request until the engine goes. */
 int monitor_serve(int argc, char **argv);
 

@@ -72,6 +72,11 @@ int monitor_serve(int argc, char **argv)
     /* the monitors are children of the server: nobody waits for them */
     signal(SIGCHLD, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
+    /* It runs as long as berthd and needs little of its code (the loop
+     * below): its pages of code go back, which costs the monitors it
+     * forks nothing (fork copies no page table entries of a file mapping:
+     * they fault the code in either way). */
+    monitor_shrink();
     static char msg[MONITOR_SERVER_MAX_MSG + 1];
     for (;;) {
         int fds[2];
