@@ -81,7 +81,7 @@ def main():
         for i in range(args.idle):
             idle.append(subprocess.run(b + ["run", "-d", "busybox", "sleep", "1000"], check=True,
                                        capture_output=True, text=True).stdout.strip())
-        time.sleep(0.5)
+        time.sleep(1.5)  # a monitor gives back its startup memory after a second
         rss, pss = [], []
         for pid in os.listdir("/proc"):
             if not pid.isdigit():

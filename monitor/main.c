@@ -579,6 +579,13 @@ static bool only_the_executable(const char *path, void *userdata)
     return pick;
 }
 
+void monitor_idle(struct monitor *m)
+{
+    m->idle_at = 0;
+    db_release(m);
+    monitor_shrink();
+}
+
 void monitor_shrink(void)
 {
     malloc_trim(0);
@@ -751,9 +758,12 @@ int monitor_run(int argc, char **argv, bool forked)
          * take a few tenths of a millisecond */
         m.exit_fd = exec_exit_file_create(m.rundir_fd);
     } else {
-        /* a container may run for long: keep no pages it does not need */
-        db_release(&m);
-        monitor_shrink();
+        /* Many containers end within a second (a command run with --rm,
+         * a test): they record their exit on the connection opened for
+         * the start, instead of opening the database again (about a
+         * millisecond: the schema read and parsed). One that runs on
+         * gives back the connection and its pages then (monitor_idle). */
+        m.idle_at = monotonic_ns() + MONITOR_IDLE_AFTER_NS;
     }
 
     monitor_loop(&m);

@@ -55,7 +55,11 @@ struct monitor {
     bool exited;
     int exit_status;
     int64_t exit_time;
+    int64_t idle_at; /* monotonic time of monitor_idle, 0: done or not for us */
 };
+
+/* How long a container's monitor keeps what it used to start. */
+#define MONITOR_IDLE_AFTER_NS (1000LL * 1000000)
 
 /* pump.c */
 void monitor_loop(struct monitor *m);
@@ -66,6 +70,9 @@ int accept_clients(struct monitor *m, bool wait_hello);
 /* The monitor proper, from its command line (main.c). forked: it was
  * forked by the server (serve.c), not spawned, and need not detach. */
 int monitor_run(int argc, char **argv, bool forked);
+/* A running container's monitor settles down: the state database's
+ * connection closed, the pages of its startup code given back. */
+void monitor_idle(struct monitor *m);
 /* Drops the executable's read-only pages and trims the heap: what is
  * used again is refaulted from the page cache. */
 void monitor_shrink(void);

@@ -294,6 +294,13 @@ void monitor_loop(struct monitor *m)
             }
             timeout = (int)(left / 1000000) + 1;
         }
+        if (m->idle_at && !m->exited) {
+            int64_t left = m->idle_at - monotonic_ns();
+            if (left <= 0)
+                monitor_idle(m);
+            else if (timeout < 0 || left / 1000000 + 1 < timeout)
+                timeout = (int)(left / 1000000) + 1;
+        }
         if (m->stdin_close_pending && m->stdin_q.len == 0)
             write_stdin(m);
 
