@@ -177,7 +177,7 @@ def main():
               f" {rss_idle + rss_server} kB with its monitor server (target <= 8192 kB)")
         if args.dockerd:
             import dockerd_scratch
-            dockerd_scratch.compare(sc.tar, args, measure, report, res, rss_idle, f50)
+            dockerd_scratch.compare(sc.tar, args, measure, report, res, rss_idle + rss_server, f50)
         return 0
     finally:
         if floor:

@@ -383,7 +383,7 @@ def _table(b, b_rss, d, d_rss, n, version):
         (f"list {n} containers p50 (ms)", _pct(b["list"], 50), _pct(d["list"], 50), "lower"),
     ]
     if b_rss is not None:
-        rows.append(("idle RSS (kB; dockerd+containerd)", b_rss, d_rss, "lower"))
+        rows.append(("idle RSS (kB; +server, +containerd)", b_rss, d_rss, "lower"))
     print(f"berthd vs dockerd {version}, same workloads:")
     print(f"  {'figure':<36} {'berthd':>10} {'dockerd':>10} {'berthd/dockerd':>15}")
     for name, bv, dv, better in rows:
