@@ -390,11 +390,8 @@ static int container_owner(const struct ctr *c, int root, struct untar_opts *o, 
     const char *user = json_get_str(c->config, "User", "");
     if (!*user)
         return 0;
-    _cleanup_free_ char *passwd = NULL, *group = NULL;
-    inroot_read_file(root, "/etc/passwd", 4 << 20, &passwd);
-    inroot_read_file(root, "/etc/group", 4 << 20, &group);
     struct exec_user u = { 0 };
-    int r = userdb_resolve(user, passwd, group, &u, err);
+    int r = userdb_resolve_in_root(root, user, &u, err);
     if (r < 0)
         return r;
     o->flags |= UNTAR_FORCE_OWNER;

@@ -86,27 +86,29 @@ int ctr_lower_dirs(berth_engine *e, const struct ctr *c, char **out, berth_error
  * the monitor's mount namespace, reached through /proc/<pid>/root). */
 static int resolve_user(const struct ctr *c, int rootfd, struct exec_user *u, berth_error *err)
 {
-    _cleanup_free_ char *passwd = NULL, *group = NULL;
-    inroot_read_file(rootfd, "/etc/passwd", 4 << 20, &passwd);
-    inroot_read_file(rootfd, "/etc/group", 4 << 20, &group);
-    int r = userdb_resolve(json_get_str(c->config, "User", ""), passwd, group, u, err);
-    if (r < 0)
+    struct userdb_files f;
+    userdb_files_read(rootfd, &f);
+    int r = userdb_resolve(json_get_str(c->config, "User", ""), f.passwd, f.group, u, err);
+    if (r < 0) {
+        userdb_files_clear(&f);
         return r;
+    }
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(c->hostconfig, "GroupAdd"), i, v)
     {
         _cleanup_free_ char *spec = xasprintf("0:%s", json_string_value(v));
         struct exec_user g;
-        r = userdb_resolve(spec, passwd, group, &g, err);
+        r = userdb_resolve(spec, f.passwd, f.group, &g, err);
         if (r < 0) {
             exec_user_clear(u);
-            return r;
+            break;
         }
         userdb_add_group(u, g.gid, false);
         exec_user_clear(&g);
     }
-    return 0;
+    userdb_files_clear(&f);
+    return r;
 }
 
 /* A volume still empty gets the image's content at its path, as Docker

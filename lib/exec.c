@@ -274,11 +274,8 @@ static int exec_user(const struct ctr *c, const char *spec, json_t *process, ber
     _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
         return berr_errno(err, BERTH_ECONFLICT, errno, "Container %s is not running", c->id);
-    _cleanup_free_ char *passwd = NULL, *group = NULL;
-    inroot_read_file(rootfd, "/etc/passwd", 4 << 20, &passwd);
-    inroot_read_file(rootfd, "/etc/group", 4 << 20, &group);
     struct exec_user u;
-    int r = userdb_resolve(spec, passwd, group, &u, err);
+    int r = userdb_resolve_in_root(rootfd, spec, &u, err);
     if (r < 0)
         return r;
     json_object_set_new(process, "user", spec_user(&u));

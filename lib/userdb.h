@@ -22,6 +22,16 @@ int userdb_resolve(const char *spec, const char *passwd, const char *group, stru
                    berth_error *err);
 void exec_user_clear(struct exec_user *u);
 
+/* A container's /etc/passwd and /etc/group, read inside its root
+ * (userdb_root.c); NULL when absent or unreadable. */
+struct userdb_files {
+    char *passwd, *group;
+};
+void userdb_files_read(int rootfd, struct userdb_files *f);
+void userdb_files_clear(struct userdb_files *f);
+/* userdb_resolve with the files of the root at rootfd. */
+int userdb_resolve_in_root(int rootfd, const char *spec, struct exec_user *out, berth_error *err);
+
 /* Adds gid to the supplementary groups unless present (first: in front). */
 void userdb_add_group(struct exec_user *u, gid_t gid, bool first);
 
