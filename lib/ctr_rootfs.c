@@ -23,26 +23,13 @@
 #include "ctr_rootfs.h"
 #include "engine_int.h"
 #include "errors.h"
+#include "fdpass.h"
 #include "util.h"
 
 static int send_fd(int sock, int fd)
 {
     char byte = 0;
-    struct iovec iov = { &byte, 1 };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+    return fdpass_send(sock, &byte, 1, &fd, 1);
 }
 
 /* Receives a descriptor, or (no descriptor attached) the errno the child
@@ -50,26 +37,13 @@ static int send_fd(int sock, int fd)
 static int recv_fd(int sock)
 {
     unsigned char byte = 0;
-    struct iovec iov = { &byte, 1 };
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    ssize_t n;
-    do
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
+    int fd;
+    size_t n_fds;
+    ssize_t n = fdpass_recv(sock, &byte, 1, &fd, 1, &n_fds, NULL);
     if (n < 0)
-        return -errno;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+        return (int)n;
+    if (n_fds)
         return fd;
-    }
     return n == 1 && byte ? -(int)byte : -EIO;
 }
 

@@ -11,13 +11,13 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <berth/engine.h>
 
 #include "engine_int.h"
 #include "errors.h"
+#include "fdpass.h"
 #include "monitor_server.h"
 #include "monitor_spawn.h"
 #include "runtime.h"
@@ -79,27 +79,7 @@ int monitor_server_fork(const char *monitor_path, const char *const *argv, int s
         memcpy(msg + len, argv[i], n);
         len += n;
     }
-    int fds[2] = { sync_fd, go_fd };
-    char control[CMSG_SPACE(sizeof fds)];
-    memset(control, 0, sizeof control);
-    struct iovec iov = { msg, len };
-    struct msghdr mh = { 0 };
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof fds);
-    memcpy(CMSG_DATA(cm), fds, sizeof fds);
     /* one datagram: requests from several threads never interleave */
-    for (;;) {
-        ssize_t n = sendmsg(server_fd, &mh, MSG_NOSIGNAL);
-        if (n == (ssize_t)len)
-            return 0;
-        if (n < 0 && errno == EINTR)
-            continue;
-        return n < 0 ? -errno : -EIO;
-    }
+    const int fds[2] = { sync_fd, go_fd };
+    return fdpass_send(server_fd, msg, len, fds, 2);
 }

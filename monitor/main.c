@@ -50,6 +50,7 @@
 #include "cgroups.h"
 #include "ctr_store.h"
 #include "exec_store.h"
+#include "fdpass.h"
 #include "db.h"
 #include "monitor.h"
 #include "monitor_server.h"
@@ -217,23 +218,13 @@ static int receive_console(struct monitor *m)
     if (c < 0)
         return -errno;
     char data[256];
-    char control[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = { data, sizeof data };
-    struct msghdr msg = { 0 };
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);
+    int fd;
+    size_t n_fds;
+    ssize_t n = fdpass_recv(c, data, sizeof data, &fd, 1, &n_fds, NULL);
     close(c);
     if (n < 0)
-        return -errno;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    if (!cm || cm->cmsg_type != SCM_RIGHTS)
-        return -EPROTO;
-    int fd;
-    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-    return fd;
+        return (int)n;
+    return n_fds ? fd : -EPROTO;
 }
 
 static int db_running(sqlite3 *db, struct monitor *m, void *arg)

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "monitor.h"
 #include "monitor_server.h"
 
@@ -80,35 +81,18 @@ int monitor_serve(int argc, char **argv)
     static char msg[MONITOR_SERVER_MAX_MSG + 1];
     for (;;) {
         int fds[2];
-        char control[CMSG_SPACE(sizeof fds)];
-        struct iovec iov = { msg, MONITOR_SERVER_MAX_MSG };
-        struct msghdr mh = { 0 };
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
-        mh.msg_control = control;
-        mh.msg_controllen = sizeof control;
-        ssize_t n = recvmsg(MONITOR_SERVER_FD, &mh, MSG_CMSG_CLOEXEC);
-        if (n < 0 && errno == EINTR)
-            continue;
+        size_t n_fds;
+        bool truncated;
+        ssize_t n =
+            fdpass_recv(MONITOR_SERVER_FD, msg, MONITOR_SERVER_MAX_MSG, fds, 2, &n_fds, &truncated);
         if (n <= 0)
             return 0; /* the engine is gone */
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        bool ok = cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-                  cm->cmsg_len == CMSG_LEN(sizeof fds) && !(mh.msg_flags & MSG_TRUNC) &&
-                  msg[n - 1] == '\0';
-        if (!cm)
-            continue;
-        size_t nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        int got[4] = { -1, -1, -1, -1 };
-        memcpy(got, CMSG_DATA(cm), (nfds < 4 ? nfds : 4) * sizeof(int));
-        if (!ok) {
+        if (n_fds != 2 || truncated || msg[n - 1] != '\0') {
             /* not a request: its fds closed, so its sender sees EOF */
-            for (size_t i = 0; i < nfds && i < 4; i++)
-                close(got[i]);
+            for (size_t i = 0; i < n_fds; i++)
+                close(fds[i]);
             continue;
         }
-        fds[0] = got[0];
-        fds[1] = got[1];
         pid_t pid = fork();
         if (pid == 0)
             run_child(msg, (size_t)n, fds);
