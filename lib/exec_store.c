@@ -136,10 +136,10 @@ int exec_exit_file_create(int rundir_fd)
 }
 
 /* One write of one short line: a reader finds it whole, or no newline. */
-int exec_exit_file_set(int fd, int exit_code, int64_t finished)
+int exec_exit_file_set(int fd, int exit_code)
 {
-    char line[64];
-    int n = snprintf(line, sizeof line, "%d %lld\n", exit_code, (long long)finished);
+    char line[32];
+    int n = snprintf(line, sizeof line, "%d\n", exit_code);
     ssize_t w = pwrite(fd, line, (size_t)n, 0);
     if (w == n)
         return 0;
@@ -152,8 +152,5 @@ int exec_exit_file_read(const char *rundir, int *exit_code)
     _cleanup_free_ char *text = NULL;
     if (read_file(path, &text, NULL) < 0 || !strchr(text, '\n'))
         return 0;
-    long long finished;
-    if (sscanf(text, "%d %lld", exit_code, &finished) != 2)
-        return 0;
-    return 1;
+    return sscanf(text, "%d", exit_code) == 1;
 }

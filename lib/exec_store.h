@@ -37,12 +37,12 @@ int exec_store_set_exited(sqlite3 *db, const char *exec_id, int exit_code, int64
  * exec that the database still calls starting or running looks here
  * first. The file is made empty while the exec runs (making a file can
  * take a few tenths of a millisecond on a journaling file system), gets
- * "<code> <finished>\n" at the exit, and goes with the run directory once
+ * "<code>\n" at the exit, and goes with the run directory once
  * the database has the exit. */
 #define EXEC_EXIT_FILE "exit"
 /* The empty file; returns its fd or -errno. */
 int exec_exit_file_create(int rundir_fd);
-int exec_exit_file_set(int fd, int exit_code, int64_t finished);
+int exec_exit_file_set(int fd, int exit_code);
 /* Returns 1 with *exit_code set when the file holds an exit, 0 when not. */
 int exec_exit_file_read(const char *rundir, int *exit_code);
 

@@ -87,16 +87,11 @@ int monitor_spawn(berth_engine *e, const char *const *argv, int *sync_out, int *
         close(sp[1]);
         return berr_errno(err, BERTH_EINTERNAL, errno, "pipe");
     }
-    if (monitor_server_fork(e->monitor_path, argv, sp[1], gp[0]) == 0) {
-        close(sp[1]);
-        close(gp[0]);
-        *sync_out = sp[0];
-        *go_out = gp[1];
-        return 0;
-    }
+    /* forked by this process's monitor server, else spawned */
+    bool forked = monitor_server_fork(e->monitor_path, argv, sp[1], gp[0]) == 0;
     const int fds[2] = { sp[1], gp[0] };
-    pid_t pid;
-    int r = monitor_posix_spawn(e->monitor_path, argv, fds, 2, &pid);
+    pid_t pid = -1;
+    int r = forked ? 0 : monitor_posix_spawn(e->monitor_path, argv, fds, 2, &pid);
     close(sp[1]);
     close(gp[0]);
     if (r != 0) {
@@ -104,8 +99,9 @@ int monitor_spawn(berth_engine *e, const char *const *argv, int *sync_out, int *
         close(gp[1]);
         return berr_errno(err, BERTH_EINTERNAL, r, "cannot run %s", e->monitor_path);
     }
-    /* the spawned process forks the real monitor and exits at once */
-    wait_pid(pid);
+    /* a spawned one forks the real monitor and exits at once */
+    if (!forked)
+        wait_pid(pid);
     *sync_out = sp[0];
     *go_out = gp[1];
     return 0;

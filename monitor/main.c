@@ -503,7 +503,7 @@ static bool recorded_by_client(struct monitor *m)
 static void finish_exec(struct monitor *m)
 {
     int code = exit_code_from_status(m->exit_status);
-    bool filed = m->exit_fd >= 0 && exec_exit_file_set(m->exit_fd, code, m->exit_time) == 0;
+    bool filed = m->exit_fd >= 0 && exec_exit_file_set(m->exit_fd, code) == 0;
     berth_error err = BERTH_ERROR_INIT;
     if (!filed) {
         /* no file: the database must have the exit before anyone hears */
