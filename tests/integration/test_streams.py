@@ -353,6 +353,16 @@ def tcp_daemon(rootfs_tar):
     port = s.getsockname()[1]
     s.close()
     d.start("-H", f"tcp://127.0.0.1:{port}")
+    # start() waits for the unix socket; berthd opens its addresses in turn
+    deadline = time.time() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.02)
     d.tcp_client = docker.DockerClient(base_url=f"tcp://127.0.0.1:{port}", timeout=60)
     try:
         yield d
